@@ -1,0 +1,30 @@
+/* kbaudit — a growable byte buffer, used for UTF-8 names, assembled big-data values and
+ * formatted output. The buffer is always NUL-terminated for convenience (len excludes it). */
+#ifndef KBAUDIT_BUF_H
+#define KBAUDIT_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kb_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} kb_buf;
+
+#define KB_BUF_INIT {NULL, 0, 0}
+
+/* Make room for `extra` more bytes (plus the terminator). Returns 0 or -1 on overflow/ENOMEM. */
+int kb_buf_reserve(kb_buf *b, size_t extra);
+int kb_buf_append(kb_buf *b, const void *p, size_t n);
+int kb_buf_putc(kb_buf *b, char c);
+int kb_buf_puts(kb_buf *b, const char *s);
+int kb_buf_printf(kb_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void kb_buf_reset(kb_buf *b);
+void kb_buf_free(kb_buf *b);
+
+#endif

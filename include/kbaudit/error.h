@@ -1,0 +1,41 @@
+/* kbaudit — error reporting shared by every module.
+ *
+ * Every fallible function takes a `kb_error *` (may be NULL) and fills it with one
+ * human-readable line that names the input (file) and what is wrong with it, e.g.
+ *   "hive.dat: cell at offset 0x1020: size 0x3 is not a multiple of 8".
+ * Callers add context by prefixing (kb_error_prefix), so the message grows upward. */
+#ifndef KBAUDIT_ERROR_H
+#define KBAUDIT_ERROR_H
+
+#include <stddef.h>
+
+#define KB_ERROR_MAX 512
+
+typedef enum kb_error_kind {
+    KB_OK = 0,
+    KB_ERR_IO,        /* cannot open / read / map */
+    KB_ERR_FORMAT,    /* input is malformed */
+    KB_ERR_NOTFOUND,  /* key, value or file does not exist */
+    KB_ERR_NOMEM,     /* allocation failed or a bound on memory was hit */
+    KB_ERR_USAGE,     /* caller passed something invalid */
+    KB_ERR_UNSUPPORTED
+} kb_error_kind;
+
+typedef struct kb_error {
+    kb_error_kind kind;
+    char msg[KB_ERROR_MAX];
+} kb_error;
+
+#if defined(__GNUC__)
+#define KB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define KB_PRINTF(fmt, args)
+#endif
+
+/* Sets kind and message; returns -1 so callers can `return kb_error_set(...)`. */
+int kb_error_set(kb_error *err, kb_error_kind kind, const char *fmt, ...) KB_PRINTF(3, 4);
+/* Prepends "prefix: " to an existing message (keeps the kind). Returns -1. */
+int kb_error_prefix(kb_error *err, const char *fmt, ...) KB_PRINTF(2, 3);
+void kb_error_clear(kb_error *err);
+
+#endif

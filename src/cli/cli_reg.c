@@ -1,0 +1,392 @@
+/* `kbaudit reg`: read hive files (get, ls, export, dump, info). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "kbaudit/regexport.h"
+#include "kbaudit/regf.h"
+#include "kbaudit/utf.h"
+
+const char cli_reg_help[] =
+    "usage: kbaudit reg get [-q] HIVE KEYPATH [VALUE]\n"
+    "       kbaudit reg ls [-q] [--long] HIVE [KEYPATH]\n"
+    "       kbaudit reg export [-q] [--prefix ROOT] [--utf16] [-o FILE] HIVE [KEYPATH]\n"
+    "       kbaudit reg dump [-q] [-o FILE] HIVE [KEYPATH]\n"
+    "       kbaudit reg info HIVE\n"
+    "\n"
+    "Read a registry hive file (SOFTWARE, SYSTEM, NTUSER.DAT...) without Windows. The file\n"
+    "is only ever opened read-only. KEYPATH is relative to the hive's root key,\n"
+    "backslash-separated and case-insensitive ('Microsoft\\Windows NT\\CurrentVersion');\n"
+    "without KEYPATH the root key is meant.\n"
+    "\n"
+    "  get      print each value of KEYPATH as NAME<TAB>TYPE<TAB>DATA, or with VALUE only\n"
+    "           that value's data (\"\" or @ names the default value). Strings print as text,\n"
+    "           REG_MULTI_SZ one string per line, DWORD/QWORD as 0x... hex, others as hex bytes\n"
+    "  ls       list the subkeys of KEYPATH, one per line; --long adds the last-write time\n"
+    "           (UTC), the number of subkeys and of values\n"
+    "  export   write the subtree as a regedit .reg file (Windows Registry Editor Version 5.00)\n"
+    "           --prefix ROOT  root key name written before paths\n"
+    "                          (default HKEY_LOCAL_MACHINE\\SOFTWARE)\n"
+    "           --utf16        UTF-16LE with BOM and CRLF line ends, as regedit writes;\n"
+    "                          the default is UTF-8 with LF line ends\n"
+    "  dump     lossless listing, one line per key and value:\n"
+    "           K<TAB>\"path\" and V<TAB>\"path\"<TAB>\"name\"<TAB>type<TAB>hex data\n"
+    "  info     base block facts: format version, sequence numbers (dirty or not), size\n"
+    "\n"
+    "  -o, --output FILE  write to FILE instead of standard output\n"
+    "  -q, --quiet        do not warn on stderr that a hive is dirty\n"
+    "\n"
+    "Exit status: 0 success, 1 key or value not found, 2 usage error,\n"
+    "3 the hive cannot be read (the message names the file, the offset and the problem).\n";
+
+typedef struct reg_opts {
+    const char *action;
+    const char *output;
+    const char *prefix;
+    bool utf16, long_list, quiet;
+    int nargs;
+    char **args;
+} reg_opts;
+
+static int parse(int argc, char **argv, reg_opts *o)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'}, {"prefix", required_argument, NULL, 'p'},
+        {"utf16", no_argument, NULL, 'u'},        {"long", no_argument, NULL, 'l'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->prefix = "HKEY_LOCAL_MACHINE\\SOFTWARE";
+    if (argc < 2)
+        return cli_usage_error("reg", "missing action (get, ls, export, dump or info)");
+    o->action = argv[1];
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc - 1, argv + 1, "+o:lqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case 'p': o->prefix = optarg; break;
+        case 'u': o->utf16 = true; break;
+        case 'l': o->long_list = true; break;
+        case 'q': o->quiet = true; break;
+        default:
+            return cli_usage_error("reg", "unknown or incomplete option '%s'", argv[optind]);
+        }
+    }
+    o->nargs = argc - 1 - optind;
+    o->args = argv + 1 + optind;
+    return 0;
+}
+
+static int open_hive(const char *path, bool quiet, regf_hive **h)
+{
+    kb_error err = {0};
+    if (regf_open_file(path, h, &err) != 0) {
+        cli_print_error(&err);
+        return EXIT_UNREADABLE;
+    }
+    const regf_header *hdr = regf_get_header(*h);
+    if (hdr->dirty && !quiet)
+        fprintf(stderr,
+                "kbaudit: warning: %s is dirty (sequence numbers %u and %u differ): recent changes may "
+                "still be in its transaction log (.LOG files), which kbaudit does not replay\n",
+                path, hdr->seq_primary, hdr->seq_secondary);
+    return 0;
+}
+
+/* Resolves KEYPATH and builds its path with the names as stored in the hive. */
+static int resolve(regf_hive *h, const char *path, regf_off *key, kb_buf *stored)
+{
+    kb_error err = {0};
+    regf_off cur = regf_root(h);
+    const char *p = path ? path : "";
+    while (*p) {
+        while (*p == '\\')
+            p++;
+        const char *end = p;
+        while (*end && *end != '\\')
+            end++;
+        if (end == p)
+            break;
+        if (regf_key_child(h, cur, p, (size_t)(end - p), &cur, &err) != 0) {
+            if (err.kind == KB_ERR_NOTFOUND) {
+                fprintf(stderr, "kbaudit: %s: key not found: %s (no \"%.*s\" there)\n", regf_name(h),
+                        path, (int)(end - p), p);
+                return EXIT_NOT_COMPLIANT;
+            }
+            cli_print_error(&err);
+            return EXIT_UNREADABLE;
+        }
+        if (stored) {
+            if (stored->len)
+                kb_buf_putc(stored, '\\');
+            if (regf_key_name(h, cur, stored, &err) != 0) {
+                cli_print_error(&err);
+                return EXIT_UNREADABLE;
+            }
+        }
+        p = end;
+    }
+    *key = cur;
+    return 0;
+}
+
+static FILE *open_output(const char *path)
+{
+    if (path == NULL)
+        return stdout;
+    FILE *fp = fopen(path, "wb");
+    if (fp == NULL)
+        perror(path);
+    return fp;
+}
+
+static int close_output(FILE *fp, const char *path, int rc)
+{
+    if (fp != stdout) {
+        if (fclose(fp) != 0 && rc == 0) {
+            perror(path);
+            return EXIT_UNREADABLE;
+        }
+    } else if (fflush(stdout) != 0 && rc == 0) {
+        perror("standard output");
+        return EXIT_UNREADABLE;
+    }
+    return rc;
+}
+
+static void print_filetime(FILE *fp, uint64_t ft)
+{
+    /* FILETIME: 100 ns since 1601-01-01 */
+    const uint64_t epoch_delta = 11644473600ull;
+    time_t t = (time_t)(ft / 10000000ull - (ft / 10000000ull >= epoch_delta ? epoch_delta : ft / 10000000ull));
+    struct tm tm;
+    char s[32] = "-";
+    if (ft / 10000000ull >= epoch_delta && gmtime_r(&t, &tm))
+        strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fputs(s, fp);
+}
+
+static int do_ls(regf_hive *h, const reg_opts *o)
+{
+    regf_off key;
+    int rc = resolve(h, o->nargs > 1 ? o->args[1] : NULL, &key, NULL);
+    if (rc)
+        return rc;
+    kb_error err = {0};
+    regf_offlist kids = {0};
+    kb_buf name = KB_BUF_INIT;
+    FILE *out = open_output(o->output);
+    if (out == NULL)
+        return EXIT_USAGE;
+    rc = regf_key_subkeys(h, key, &kids, &err) ? EXIT_UNREADABLE : 0;
+    for (size_t i = 0; rc == 0 && i < kids.n; i++) {
+        kb_buf_reset(&name);
+        regf_key_info ki;
+        if (regf_key_name(h, kids.v[i], &name, &err) || regf_key_info_get(h, kids.v[i], &ki, &err)) {
+            rc = EXIT_UNREADABLE;
+            break;
+        }
+        if (o->long_list) {
+            print_filetime(out, ki.last_write);
+            fprintf(out, "\t%u\t%u\t", ki.subkey_count, ki.value_count);
+        }
+        fwrite(name.data, 1, name.len, out);
+        fputc('\n', out);
+    }
+    if (rc == EXIT_UNREADABLE)
+        cli_print_error(&err);
+    regf_offlist_free(&kids);
+    kb_buf_free(&name);
+    return close_output(out, o->output, rc);
+}
+
+static void print_hex(FILE *out, const uint8_t *d, uint32_t n, const char *sep)
+{
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(out, "%s%02x", i ? sep : "", d[i]);
+}
+
+/* Prints the data of one value in the human form documented in the help. */
+static int print_data(FILE *out, uint32_t type, const uint8_t *d, uint32_t n, bool one_line)
+{
+    kb_buf s = KB_BUF_INIT;
+    if (type == REGF_SZ || type == REGF_EXPAND_SZ || type == REGF_LINK) {
+        uint32_t end = 0;
+        while (end + 1 < n && (d[end] | d[end + 1]))
+            end += 2;
+        kb_utf16le_to_utf8(&s, d, end);
+        fwrite(s.data ? s.data : "", 1, s.len, out);
+    } else if (type == REGF_MULTI_SZ) {
+        uint32_t i = 0;
+        bool first = true;
+        while (i + 1 < n) {
+            uint32_t end = i;
+            while (end + 1 < n && (d[end] | d[end + 1]))
+                end += 2;
+            if (end == i)
+                break;   /* the empty string ends the list */
+            kb_buf_reset(&s);
+            kb_utf16le_to_utf8(&s, d + i, end - i);
+            if (!first)
+                fputs(one_line ? "\\0" : "\n", out);
+            fwrite(s.data, 1, s.len, out);
+            first = false;
+            i = end + 2;
+        }
+    } else if ((type == REGF_DWORD || type == REGF_DWORD_BE) && n == 4) {
+        uint32_t v = type == REGF_DWORD ? (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24
+                                        : (uint32_t)d[3] | (uint32_t)d[2] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[0] << 24;
+        fprintf(out, "0x%08" PRIx32, v);
+    } else if (type == REGF_QWORD && n == 8) {
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; i--)
+            v = v << 8 | d[i];
+        fprintf(out, "0x%016" PRIx64, v);
+    } else {
+        print_hex(out, d, n, one_line ? " " : " ");
+    }
+    kb_buf_free(&s);
+    return 0;
+}
+
+static int do_get(regf_hive *h, const reg_opts *o)
+{
+    if (o->nargs < 2 || o->nargs > 3)
+        return cli_usage_error("reg", "get needs HIVE KEYPATH [VALUE]");
+    regf_off key;
+    int rc = resolve(h, o->args[1], &key, NULL);
+    if (rc)
+        return rc;
+    kb_error err = {0};
+    kb_buf name = KB_BUF_INIT, scratch = KB_BUF_INIT;
+    regf_offlist vals = {0};
+    FILE *out = open_output(o->output);
+    if (out == NULL)
+        return EXIT_USAGE;
+    if (o->nargs == 3) {
+        const char *want = strcmp(o->args[2], "@") == 0 ? "" : o->args[2];
+        regf_off v;
+        if (regf_value_lookup(h, key, want, &v, &err) != 0) {
+            rc = err.kind == KB_ERR_NOTFOUND ? EXIT_NOT_COMPLIANT : EXIT_UNREADABLE;
+            if (rc == EXIT_NOT_COMPLIANT)
+                fprintf(stderr, "kbaudit: %s: %s: no value named \"%s\"\n", regf_name(h), o->args[1], want);
+        } else {
+            vals.v = malloc(sizeof *vals.v);
+            if (vals.v)
+                vals.v[0] = v, vals.n = vals.cap = 1;
+        }
+    } else if (regf_key_values(h, key, &vals, &err) != 0) {
+        rc = EXIT_UNREADABLE;
+    }
+    for (size_t i = 0; rc == 0 && i < vals.n; i++) {
+        regf_value_info vi;
+        const uint8_t *d;
+        uint32_t n;
+        kb_buf_reset(&name);
+        if (regf_value_info_get(h, vals.v[i], &vi, &err) || regf_value_name(h, vals.v[i], &name, &err) ||
+            regf_value_data(h, vals.v[i], &scratch, &d, &n, &err)) {
+            rc = EXIT_UNREADABLE;
+            break;
+        }
+        if (o->nargs == 2) {
+            const char *tn = regf_type_name(vi.type);
+            fprintf(out, "%s\t", vi.has_name ? name.data : "(Default)");
+            if (tn)
+                fprintf(out, "%s\t", tn);
+            else
+                fprintf(out, "REG_0x%x\t", vi.type);
+        }
+        print_data(out, vi.type, d, n, o->nargs == 2);
+        fputc('\n', out);
+    }
+    if (rc == EXIT_UNREADABLE)
+        cli_print_error(&err);
+    regf_offlist_free(&vals);
+    kb_buf_free(&name);
+    kb_buf_free(&scratch);
+    return close_output(out, o->output, rc);
+}
+
+static int do_export(regf_hive *h, const reg_opts *o, bool dump)
+{
+    if (o->nargs < 1 || o->nargs > 2)
+        return cli_usage_error("reg", "%s needs HIVE [KEYPATH]", o->action);
+    regf_off key;
+    kb_buf stored = KB_BUF_INIT;
+    int rc = resolve(h, o->nargs > 1 ? o->args[1] : NULL, &key, &stored);
+    if (rc) {
+        kb_buf_free(&stored);
+        return rc;
+    }
+    FILE *out = open_output(o->output);
+    if (out == NULL) {
+        kb_buf_free(&stored);
+        return EXIT_USAGE;
+    }
+    kb_error err = {0};
+    regexport_options eo = {o->prefix, o->utf16};
+    int r = dump ? regexport_dump(h, key, out, &err)
+                 : regexport_reg(h, key, stored.data ? stored.data : "", &eo, out, &err);
+    if (r != 0) {
+        cli_print_error(&err);
+        rc = EXIT_UNREADABLE;
+    }
+    kb_buf_free(&stored);
+    return close_output(out, o->output, rc);
+}
+
+static int do_info(regf_hive *h)
+{
+    const regf_header *hdr = regf_get_header(h);
+    printf("file\t%s\n", regf_name(h));
+    printf("version\t%u.%u\n", hdr->major, hdr->minor);
+    printf("sequence\t%u %u\n", hdr->seq_primary, hdr->seq_secondary);
+    printf("dirty\t%s\n", hdr->dirty ? "yes" : "no");
+    printf("last_written\t");
+    print_filetime(stdout, hdr->last_written);
+    printf("\nroot_offset\t0x%x\n", hdr->root);
+    printf("bins_size\t%u\n", hdr->bins_size);
+    printf("zero_tail\t%s\n", hdr->zero_tail ? "yes" : "no");
+    return 0;
+}
+
+int cli_reg(int argc, char **argv)
+{
+    if (cli_wants_help("reg", argc, argv))
+        return 0;
+    reg_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc;
+    static const char *const actions[] = {"get", "ls", "export", "dump", "info"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        known |= strcmp(o.action, actions[i]) == 0;
+    if (!known)
+        return cli_usage_error("reg", "unknown action '%s' (get, ls, export, dump or info)", o.action);
+    if (o.nargs < 1)
+        return cli_usage_error("reg", "%s needs a HIVE file", o.action);
+    if (strcmp(o.action, "ls") == 0 && o.nargs > 2)
+        return cli_usage_error("reg", "ls takes HIVE [KEYPATH]");
+    if (strcmp(o.action, "info") == 0 && o.nargs != 1)
+        return cli_usage_error("reg", "info takes one HIVE");
+    regf_hive *h = NULL;
+    rc = open_hive(o.args[0], o.quiet || strcmp(o.action, "info") == 0, &h);
+    if (rc)
+        return rc;
+    if (strcmp(o.action, "get") == 0)
+        rc = do_get(h, &o);
+    else if (strcmp(o.action, "ls") == 0)
+        rc = do_ls(h, &o);
+    else if (strcmp(o.action, "info") == 0)
+        rc = do_info(h);
+    else
+        rc = do_export(h, &o, strcmp(o.action, "dump") == 0);
+    regf_close(h);
+    return rc;
+}

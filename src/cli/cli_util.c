@@ -1,0 +1,56 @@
+/* Usage errors and error printing shared by the subcommands. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_commands[] = {
+#define KB_COMMAND(name, fn, help, summary) {#name, fn, help, summary},
+#include "commands.h"
+#undef KB_COMMAND
+};
+const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];
+
+const cli_command *cli_find_command(const char *name)
+{
+    for (size_t i = 0; i < cli_ncommands; i++)
+        if (strcmp(cli_commands[i].name, name) == 0)
+            return &cli_commands[i];
+    return NULL;
+}
+
+const char *cli_help_text(const char *cmd)
+{
+    const cli_command *c = cli_find_command(cmd);
+    return c ? c->help : NULL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    fprintf(stderr, "kbaudit %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'kbaudit help %s' for more information.\n", cmd);
+    return EXIT_USAGE;
+}
+
+void cli_print_error(const kb_error *err)
+{
+    fprintf(stderr, "kbaudit: %s\n", err->msg[0] ? err->msg : "unknown error");
+}
+
+bool cli_wants_help(const char *cmd, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            const char *t = cli_help_text(cmd);
+            fputs(t ? t : "no help available\n", stdout);
+            return true;
+        }
+    }
+    return false;
+}

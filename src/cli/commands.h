@@ -1,0 +1,5 @@
+/* The subcommands: KB_COMMAND(name, function, help text, one-line summary). Each lives in
+ * cli_<name>.c, which defines `int function(int argc, char **argv)` (argv[0] = the
+ * subcommand's name; returns an exit code, see cli.h) and `const char help[]`.
+ * Keep this list in the order `kbaudit --help` shows it. */
+KB_COMMAND(reg, cli_reg, cli_reg_help, "read registry hive files: get, ls, export, dump, info")

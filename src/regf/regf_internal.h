@@ -1,0 +1,108 @@
+/* On-disk layout of regf hives and the one check that guards every offset.
+ * Field offsets are from the start of a cell's payload (after its 4-byte size).
+ * Format reference: libyal "Windows NT Registry File (REGF) format" (docs/regf.md). */
+#ifndef KBAUDIT_REGF_INTERNAL_H
+#define KBAUDIT_REGF_INTERNAL_H
+
+#include <string.h>
+
+#include "kbaudit/regf.h"
+
+#define REGF_BASE_BLOCK 4096u
+#define REGF_HBIN_ALIGN 4096u
+#define REGF_HBIN_HEADER 32u
+
+/* base block */
+#define BB_SIG 0x000          /* "regf" */
+#define BB_SEQ1 0x004
+#define BB_SEQ2 0x008
+#define BB_TIME 0x00C
+#define BB_MAJOR 0x014
+#define BB_MINOR 0x018
+#define BB_TYPE 0x01C
+#define BB_FORMAT 0x020
+#define BB_ROOT 0x024
+#define BB_BINS_SIZE 0x028
+#define BB_CHECKSUM 0x1FC
+
+/* nk: key node */
+#define NK_FLAGS 2
+#define NK_TIME 4
+#define NK_PARENT 16
+#define NK_SUBKEYS 20
+#define NK_SUBKEY_LIST 28
+#define NK_VALUES 36
+#define NK_VALUE_LIST 40
+#define NK_CLASS 48
+#define NK_NAME_LEN 72
+#define NK_CLASS_LEN 74
+#define NK_NAME 76
+#define NK_COMP_NAME 0x0020   /* name stored as Latin-1 bytes */
+
+/* vk: value */
+#define VK_NAME_LEN 2
+#define VK_DATA_LEN 4
+#define VK_DATA_OFF 8
+#define VK_TYPE 12
+#define VK_FLAGS 16
+#define VK_NAME 20
+#define VK_COMP_NAME 0x0001
+#define VK_DATA_RESIDENT 0x80000000u
+
+/* lf/lh/li/ri lists and db big data */
+#define LIST_COUNT 2
+#define LIST_ITEMS 4
+#define DB_COUNT 2
+#define DB_LIST 4
+
+struct regf_hive {
+    const uint8_t *file;       /* whole file */
+    size_t file_size;
+    const uint8_t *bins;       /* first hive bin (file + 4096) */
+    uint32_t bins_size;        /* bytes of hive bins that were validated */
+    uint32_t *cell_starts;     /* bitmap: 1 bit per 4 bytes, set where an allocated cell starts */
+    void *mapping;             /* non-NULL when we mmap'ed the file */
+    size_t mapping_size;
+    char *name;
+    regf_header hdr;
+};
+
+static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);  /* little-endian hosts only; see regf_open */
+    return v;
+}
+static inline uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* THE validity check: `off` names the start of an allocated cell found while validating
+ * the bins. Anything else (out of range, misaligned, free, middle of a cell) fails. */
+static inline bool regf_is_cell(const regf_hive *h, uint32_t off)
+{
+    return off < h->bins_size && (off & 3u) == 0 &&
+           (h->cell_starts[off >> 7] >> ((off >> 2) & 31u) & 1u);
+}
+
+/* Payload of the allocated cell at `off` and its length (size minus the 4-byte header).
+ * `what` names the structure for the error message. NULL on error. */
+const uint8_t *regf_cell(const regf_hive *h, uint32_t off, uint32_t *len, const char *what,
+                         kb_error *err);
+/* Same, and requires a 2-byte signature and a minimum payload length. */
+const uint8_t *regf_record(const regf_hive *h, uint32_t off, const char *sig, uint32_t min_len,
+                           uint32_t *len, const char *what, kb_error *err);
+
+/* Decodes a stored name (Latin-1 when `compressed`, else UTF-16LE) to UTF-8. */
+int regf_decode_name(kb_buf *out, const uint8_t *p, uint32_t n, bool compressed);
+/* Case-insensitive equality of a stored name with an upper-cased UTF-16 name. */
+bool regf_name_equals(const uint8_t *p, uint32_t n, bool compressed, const uint16_t *want,
+                      size_t want_len);
+
+int regf_offlist_push(regf_offlist *l, regf_off off);
+
+#endif

@@ -1,0 +1,133 @@
+/* Depth-first walk of a key's subtree with an explicit stack: a hostile hive cannot
+ * exhaust the C stack, and a bitmap of visited keys turns a cycle into an error. */
+#include "regf_internal.h"
+
+#include <stdlib.h>
+
+typedef struct walk_frame {
+    regf_offlist kids;
+    size_t next;
+    size_t path_len;   /* length of the path up to and including this key */
+} walk_frame;
+
+struct regf_walker {
+    const regf_hive *h;
+    regf_off start;
+    bool started;
+    walk_frame *frames;
+    unsigned depth;    /* frames in use */
+    uint32_t *visited; /* 1 bit per 4 bytes of hive bins */
+    kb_buf path;
+    kb_buf name;
+};
+
+int regf_walk_begin(const regf_hive *h, regf_off start, regf_walker **out, kb_error *err)
+{
+    *out = NULL;
+    uint32_t len;
+    if (regf_record(h, start, "nk", NK_NAME, &len, "key", err) == NULL)
+        return -1;
+    regf_walker *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    w->h = h;
+    w->start = start;
+    w->frames = calloc(REGF_MAX_DEPTH + 1, sizeof *w->frames);
+    w->visited = calloc((size_t)h->bins_size / 128 + 1, sizeof *w->visited);
+    if (w->frames == NULL || w->visited == NULL || kb_buf_reserve(&w->path, 256) != 0) {
+        regf_walk_end(w);
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    }
+    *out = w;
+    return 0;
+}
+
+static bool mark_visited(regf_walker *w, regf_off key)
+{
+    uint32_t *word = &w->visited[key >> 7], bit = 1u << ((key >> 2) & 31u);
+    if (*word & bit)
+        return false;
+    *word |= bit;
+    return true;
+}
+
+/* Makes `key` the current key: records it and loads its subkeys as a new frame. */
+static int enter(regf_walker *w, regf_off key, kb_error *err)
+{
+    if (!mark_visited(w, key))
+        return kb_error_set(err, KB_ERR_FORMAT,
+                            "%s: key at offset 0x%x is reached twice: loop in the subkey lists",
+                            w->h->name, key);
+    if (w->depth > REGF_MAX_DEPTH)
+        return kb_error_set(err, KB_ERR_FORMAT, "%s: key at offset 0x%x: nesting deeper than %d levels",
+                            w->h->name, key, REGF_MAX_DEPTH);
+    walk_frame *f = &w->frames[w->depth];
+    if (w->depth == 0) {
+        kb_buf_reset(&w->path);
+    } else {
+        kb_buf_reset(&w->name);
+        if (regf_key_name(w->h, key, &w->name, err) != 0)
+            return -1;
+        w->path.len = w->frames[w->depth - 1].path_len;
+        if (w->depth > 1)
+            kb_buf_putc(&w->path, '\\');
+        if (kb_buf_append(&w->path, w->name.data, w->name.len) != 0)
+            return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    }
+    f->path_len = w->path.len;
+    f->next = 0;
+    if (regf_key_subkeys(w->h, key, &f->kids, err) != 0)
+        return -1;
+    w->depth++;
+    return 0;
+}
+
+int regf_walk_next(regf_walker *w, regf_off *key, kb_error *err)
+{
+    if (!w->started) {
+        w->started = true;
+        if (enter(w, w->start, err) != 0)
+            return -1;
+        *key = w->start;
+        return 1;
+    }
+    while (w->depth > 0) {
+        walk_frame *f = &w->frames[w->depth - 1];
+        if (f->next < f->kids.n) {
+            regf_off child = f->kids.v[f->next++];
+            if (enter(w, child, err) != 0)
+                return -1;
+            *key = child;
+            return 1;
+        }
+        w->depth--;
+    }
+    return 0;
+}
+
+const char *regf_walk_path(const regf_walker *w, size_t *len)
+{
+    /* enter() leaves the buffer holding exactly the path of the key it just returned */
+    if (len)
+        *len = w->path.len;
+    return w->path.data ? w->path.data : "";
+}
+
+unsigned regf_walk_depth(const regf_walker *w)
+{
+    return w->depth ? w->depth - 1 : 0;
+}
+
+void regf_walk_end(regf_walker *w)
+{
+    if (w == NULL)
+        return;
+    if (w->frames)
+        for (unsigned i = 0; i <= REGF_MAX_DEPTH; i++)
+            regf_offlist_free(&w->frames[i].kids);
+    free(w->frames);
+    free(w->visited);
+    kb_buf_free(&w->path);
+    kb_buf_free(&w->name);
+    free(w);
+}

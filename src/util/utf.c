@@ -1,0 +1,156 @@
+/* UTF-16LE / Latin-1 / UTF-8 conversions (see kbaudit/utf.h). */
+#include "kbaudit/utf.h"
+
+static size_t encode_utf8(uint32_t cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+int kb_utf16le_to_utf8(kb_buf *out, const uint8_t *src, size_t nbytes)
+{
+    size_t units = nbytes / 2;
+    /* worst case: 3 bytes of UTF-8 per UTF-16 unit */
+    if (units > (SIZE_MAX - 1) / 3 || kb_buf_reserve(out, units * 3) != 0)
+        return -1;
+    char *w = out->data + out->len;
+    for (size_t i = 0; i < units; i++) {
+        uint32_t c = (uint32_t)src[2 * i] | ((uint32_t)src[2 * i + 1] << 8);
+        if (c < 0x80) {
+            *w++ = (char)c;
+            continue;
+        }
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
+            uint32_t d = (uint32_t)src[2 * i + 2] | ((uint32_t)src[2 * i + 3] << 8);
+            if (d >= 0xDC00 && d <= 0xDFFF) {
+                c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+                i++;
+            } else {
+                c = 0xFFFD;
+            }
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
+            c = 0xFFFD;
+        }
+        w += encode_utf8(c, w);
+    }
+    out->len = (size_t)(w - out->data);
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+int kb_latin1_to_utf8(kb_buf *out, const uint8_t *src, size_t n)
+{
+    if (n > (SIZE_MAX - 1) / 2 || kb_buf_reserve(out, n * 2) != 0)
+        return -1;
+    char *w = out->data + out->len;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = src[i];
+        if (c < 0x80) {
+            *w++ = (char)c;
+        } else {
+            *w++ = (char)(0xC0 | (c >> 6));
+            *w++ = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    out->len = (size_t)(w - out->data);
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+uint32_t kb_utf8_next(const char **pp, const char *end)
+{
+    const unsigned char *p = (const unsigned char *)*pp;
+    const unsigned char *e = (const unsigned char *)end;
+    uint32_t c = *p++;
+    int more;
+    uint32_t min;
+    if (c < 0x80) {
+        *pp = (const char *)p;
+        return c;
+    } else if ((c & 0xE0) == 0xC0) {
+        more = 1, c &= 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        more = 2, c &= 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        more = 3, c &= 0x07, min = 0x10000;
+    } else {
+        *pp = (const char *)p;
+        return 0xFFFD;
+    }
+    for (int i = 0; i < more; i++) {
+        if (p >= e || (*p & 0xC0) != 0x80) {
+            *pp = (const char *)p;
+            return 0xFFFD;
+        }
+        c = (c << 6) | (*p++ & 0x3F);
+    }
+    *pp = (const char *)p;
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0xFFFD;
+    return c;
+}
+
+int kb_utf8_to_utf16le(kb_buf *out, const char *src, size_t n)
+{
+    const char *p = src, *end = src + n;
+    while (p < end) {
+        uint32_t c = kb_utf8_next(&p, end);
+        uint8_t u[4];
+        size_t k = 2;
+        if (c >= 0x10000) {
+            uint32_t v = c - 0x10000;
+            uint32_t hi = 0xD800 + (v >> 10), lo = 0xDC00 + (v & 0x3FF);
+            u[0] = (uint8_t)hi, u[1] = (uint8_t)(hi >> 8), u[2] = (uint8_t)lo, u[3] = (uint8_t)(lo >> 8);
+            k = 4;
+        } else {
+            u[0] = (uint8_t)c, u[1] = (uint8_t)(c >> 8);
+        }
+        if (kb_buf_append(out, u, k) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+uint16_t kb_upcase16(uint16_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') ? (uint16_t)(c - 32) : c;
+    if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
+        return (uint16_t)(c - 32);
+    if (c == 0xFF)
+        return 0x178;
+    if (c >= 0x100 && c <= 0x17F) {
+        /* Latin Extended-A pairs: even upper, odd lower, except the 0x139..0x148 and
+         * 0x179..0x17E runs where odd is upper. */
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+            return (c & 1) ? c : (uint16_t)(c - 1);
+        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F)
+            return c;
+        return (c & 1) ? (uint16_t)(c - 1) : c;
+    }
+    if (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2)
+        return (uint16_t)(c - 32);
+    if (c >= 0x430 && c <= 0x44F)
+        return (uint16_t)(c - 32);
+    if (c >= 0x450 && c <= 0x45F)
+        return (uint16_t)(c - 80);
+    return c;
+}
