@@ -528,7 +528,9 @@ class Writer(object):
             segs = []
             for i in range(nseg):
                 chunk = data[i * BIG_CHUNK:(i + 1) * BIG_CHUNK]
-                so = L.alloc(len(chunk))
+                # Windows allocates every segment, the last one included,
+                # as a full 16344-byte chunk (cell size 16352)
+                so = L.alloc(BIG_CHUNK)
                 p = BLOCK + so + 4
                 buf[p:p + len(chunk)] = chunk
                 U32.pack_into(buf, BLOCK + lst + 4 + 4 * i, so)
@@ -690,6 +692,10 @@ class Lexer(object):
         self.skip_ws()
         return self.s[self.i] if self.i < len(self.s) else ""
 
+    def at_string(self):
+        self.skip_ws()
+        return self.s.startswith('"', self.i) or self.s.startswith('r"', self.i)
+
     def accept(self, ch):
         if self.peek() == ch:
             self.i += 1
@@ -719,9 +725,17 @@ class Lexer(object):
             self.error("bad number %r" % w)
 
     def string(self):
-        """A double-quoted string with C-like escapes (see the docs)."""
+        """A double-quoted string with C-like escapes (see the docs), or a
+        raw string r"..." in which a backslash is just a backslash."""
         self.skip_ws()
         s = self.s
+        if s.startswith('r"', self.i):
+            j = s.find('"', self.i + 2)
+            if j < 0:
+                self.error("unterminated raw string")
+            r = s[self.i + 2:j]
+            self.i = j + 1
+            return r
         if self.i >= len(s) or s[self.i] != '"':
             self.error("expected a quoted string")
         i = self.i + 1
@@ -756,8 +770,9 @@ class Lexer(object):
                     self.i = i
                     self.error("bad escape \\%s%s" % (e, h))
             else:
-                self.i = i
-                self.error("unknown escape \\%s" % e)
+                # unknown escape: keep the backslash ("C:\\Windows" and
+                # "C:\Windows" both work; \n, \t, \r, \0, \x, \u, \U do not)
+                out.append("\\" + e)
         self.i = i
         return _fix_surrogates("".join(out))
 
@@ -767,7 +782,7 @@ class Lexer(object):
         while not self.at_end():
             k = self.word()
             if self.accept("="):
-                v = self.string() if self.peek() == '"' else self.word()
+                v = self.string() if self.at_string() else self.word()
             else:
                 v = True
             opts[k] = v
@@ -787,7 +802,7 @@ def _parse_bytes(lx):
             lx.expect("(")
             f = w.lower()
             if f == "repeat":
-                if lx.peek() == '"':
+                if lx.at_string():
                     unit = lx.string().encode("utf-8")
                 else:
                     unit = _hex(lx, lx.word())
@@ -857,7 +872,7 @@ def _parse_key_path(line, where):
     lx = Lexer(line, where)
     lx.expect("[")
     comps = []
-    if lx.peek() == '"':
+    if lx.at_string():
         while True:
             comps.append(lx.string())
             if lx.accept("]"):
@@ -942,7 +957,7 @@ def parse_description(text, where="<desc>"):
         if c == "@":
             lx.i += 1
             name, force = "", False
-        elif c == '"':
+        elif lx.at_string():
             name, force = lx.string(), False
         else:
             wd = lx.word()
