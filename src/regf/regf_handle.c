@@ -241,7 +241,9 @@ const uint8_t *regf_cell(const regf_hive *h, uint32_t off, uint32_t *len, const 
                          kb_error *err)
 {
     if (!regf_is_cell(h, off)) {
-        const char *why = off >= h->bins_size ? "outside the hive bins"
+        const char *why = off >= h->bins_size && off < h->hdr.bins_size && h->hdr.zero_tail
+                              ? "in the zero-filled area after the last hbin"
+                          : off >= h->bins_size ? "outside the hive bins"
                           : (off & 3u)        ? "misaligned"
                                               : "not the start of an allocated cell";
         kb_error_set(err, KB_ERR_FORMAT, "%s: %s at offset 0x%x: offset is %s", h->name, what, off, why);
@@ -270,4 +272,34 @@ const uint8_t *regf_record(const regf_hive *h, uint32_t off, const char *sig, ui
         return NULL;
     }
     return p;
+}
+
+int regf_check_name(const regf_hive *h, const char *what, uint32_t off, uint32_t n, uint32_t avail,
+                    bool compressed, kb_error *err)
+{
+    if (n > avail)
+        return kb_error_set(err, KB_ERR_FORMAT, "%s: %s at offset 0x%x: name length %u exceeds its cell",
+                            h->name, what, off, n);
+    if (!compressed && (n & 1u))
+        return kb_error_set(err, KB_ERR_FORMAT, "%s: %s at offset 0x%x: UTF-16 name has an odd length %u",
+                            h->name, what, off, n);
+    return 0;
+}
+
+int regf_error_context(const regf_hive *h, kb_error *err, const char *fmt, ...)
+{
+    if (err == NULL)
+        return -1;
+    char ctx[KB_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    size_t nl = strlen(h->name);
+    const char *rest = err->msg;
+    if (strncmp(rest, h->name, nl) == 0 && rest[nl] == ':' && rest[nl + 1] == ' ')
+        rest += nl + 2;
+    char old[KB_ERROR_MAX];
+    snprintf(old, sizeof old, "%s", rest);
+    return kb_error_set(err, err->kind, "%s: %s: %s", h->name, ctx, old);
 }

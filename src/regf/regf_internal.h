@@ -103,6 +103,13 @@ int regf_decode_name(kb_buf *out, const uint8_t *p, uint32_t n, bool compressed)
 bool regf_name_equals(const uint8_t *p, uint32_t n, bool compressed, const uint16_t *want,
                       size_t want_len);
 
+/* Checks a name's stored length against the bytes available after it; a UTF-16 name of odd
+ * length is corrupt. `what` and `off` name the record. */
+int regf_check_name(const regf_hive *h, const char *what, uint32_t off, uint32_t n, uint32_t avail,
+                    bool compressed, kb_error *err);
+/* Adds context after the file name: "file: <context>: rest of the message". Returns -1. */
+int regf_error_context(const regf_hive *h, kb_error *err, const char *fmt, ...) KB_PRINTF(3, 4);
+
 int regf_offlist_push(regf_offlist *l, regf_off off);
 
 #endif

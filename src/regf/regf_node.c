@@ -72,10 +72,10 @@ int regf_key_name(const regf_hive *h, regf_off key, kb_buf *out, kb_error *err)
     if (nk == NULL)
         return -1;
     uint32_t n = rd16(nk + NK_NAME_LEN);
-    if (n > len - NK_NAME)
-        return kb_error_set(err, KB_ERR_FORMAT, "%s: key at offset 0x%x: name length %u exceeds its cell",
-                            h->name, key, n);
-    if (regf_decode_name(out, nk + NK_NAME, n, rd16(nk + NK_FLAGS) & NK_COMP_NAME) != 0)
+    bool compressed = rd16(nk + NK_FLAGS) & NK_COMP_NAME;
+    if (regf_check_name(h, "key", key, n, len - NK_NAME, compressed, err) != 0)
+        return -1;
+    if (regf_decode_name(out, nk + NK_NAME, n, compressed) != 0)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     return 0;
 }
@@ -92,7 +92,7 @@ int regf_key_class(const regf_hive *h, regf_off key, kb_buf *out, kb_error *err)
     uint32_t clen;
     const uint8_t *c = regf_cell(h, off, &clen, "class name", err);
     if (c == NULL)
-        return kb_error_prefix(err, "key at offset 0x%x", key);
+        return regf_error_context(h, err, "key at offset 0x%x", key);
     if (n > clen)
         return kb_error_set(err, KB_ERR_FORMAT, "%s: key at offset 0x%x: class name length %u exceeds its cell",
                             h->name, key, n);
@@ -114,7 +114,7 @@ static int open_list(const regf_hive *h, uint32_t off, uint32_t key, list_frame 
     uint32_t len;
     const uint8_t *p = regf_cell(h, off, &len, "subkey list", err);
     if (p == NULL)
-        return kb_error_prefix(err, "key at offset 0x%x", key);
+        return regf_error_context(h, err, "key at offset 0x%x", key);
     if (len < LIST_ITEMS)
         return kb_error_set(err, KB_ERR_FORMAT, "%s: subkey list at offset 0x%x: cell too small",
                             h->name, off);
@@ -243,10 +243,10 @@ static int find_visit(void *vctx, const regf_hive *h, regf_off child, uint32_t h
     if (nk == NULL)
         return -1;
     uint32_t n = rd16(nk + NK_NAME_LEN);
-    if (n > len - NK_NAME)
-        return kb_error_set(err, KB_ERR_FORMAT, "%s: key at offset 0x%x: name length %u exceeds its cell",
-                            h->name, child, n);
-    if (regf_name_equals(nk + NK_NAME, n, rd16(nk + NK_FLAGS) & NK_COMP_NAME, c->want, c->want_len)) {
+    bool compressed = rd16(nk + NK_FLAGS) & NK_COMP_NAME;
+    if (regf_check_name(h, "key", child, n, len - NK_NAME, compressed, err) != 0)
+        return -1;
+    if (regf_name_equals(nk + NK_NAME, n, compressed, c->want, c->want_len)) {
         c->found = child;
         return 1;
     }

@@ -24,7 +24,7 @@ int regf_key_values(const regf_hive *h, regf_off key, regf_offlist *out, kb_erro
     uint32_t list_off = rd32(nk + NK_VALUE_LIST), list_len;
     const uint8_t *list = regf_cell(h, list_off, &list_len, "value list", err);
     if (list == NULL)
-        return kb_error_prefix(err, "key at offset 0x%x", key);
+        return regf_error_context(h, err, "key at offset 0x%x", key);
     if (count > list_len / 4)
         return kb_error_set(err, KB_ERR_FORMAT,
                             "%s: key at offset 0x%x: value count %u exceeds its value list cell of %u bytes",
@@ -61,10 +61,10 @@ int regf_value_name(const regf_hive *h, regf_off value, kb_buf *out, kb_error *e
     if (vk == NULL)
         return -1;
     uint32_t n = rd16(vk + VK_NAME_LEN);
-    if (n > len - VK_NAME)
-        return kb_error_set(err, KB_ERR_FORMAT, "%s: value at offset 0x%x: name length %u exceeds its cell",
-                            h->name, value, n);
-    if (regf_decode_name(out, vk + VK_NAME, n, rd16(vk + VK_FLAGS) & VK_COMP_NAME) != 0)
+    bool compressed = rd16(vk + VK_FLAGS) & VK_COMP_NAME;
+    if (regf_check_name(h, "value", value, n, len - VK_NAME, compressed, err) != 0)
+        return -1;
+    if (regf_decode_name(out, vk + VK_NAME, n, compressed) != 0)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     return 0;
 }
@@ -90,12 +90,12 @@ int regf_value_lookup(const regf_hive *h, regf_off key, const char *name, regf_o
                 break;
             }
             uint32_t n = rd16(vk + VK_NAME_LEN);
-            if (n > len - VK_NAME) {
-                r = kb_error_set(err, KB_ERR_FORMAT, "%s: value at offset 0x%x: name length %u exceeds its cell",
-                                 h->name, vals.v[i], n);
+            bool compressed = rd16(vk + VK_FLAGS) & VK_COMP_NAME;
+            if (regf_check_name(h, "value", vals.v[i], n, len - VK_NAME, compressed, err) != 0) {
+                r = -1;
                 break;
             }
-            if (regf_name_equals(vk + VK_NAME, n, rd16(vk + VK_FLAGS) & VK_COMP_NAME, w, wl)) {
+            if (regf_name_equals(vk + VK_NAME, n, compressed, w, wl)) {
                 *out = vals.v[i];
                 kb_error_clear(err);
                 r = 0;
@@ -121,7 +121,7 @@ static int big_data(const regf_hive *h, regf_off value, const uint8_t *db, uint3
     uint32_t count = rd16(db + DB_COUNT), list_off = rd32(db + DB_LIST), list_len;
     const uint8_t *list = regf_cell(h, list_off, &list_len, "big data segment list", err);
     if (list == NULL)
-        return kb_error_prefix(err, "value at offset 0x%x", value);
+        return regf_error_context(h, err, "value at offset 0x%x", value);
     if (count == 0 || count > list_len / 4)
         return kb_error_set(err, KB_ERR_FORMAT,
                             "%s: value at offset 0x%x: bigdata record at 0x%x: segment count %u does not fit its list of %u bytes",
@@ -153,7 +153,7 @@ static int big_data(const regf_hive *h, regf_off value, const uint8_t *db, uint3
         uint32_t seg_off = rd32(list + 4 * (size_t)i), seg_len;
         const uint8_t *seg = regf_cell(h, seg_off, &seg_len, "big data segment", err);
         if (seg == NULL)
-            return kb_error_prefix(err, "value at offset 0x%x", value);
+            return regf_error_context(h, err, "value at offset 0x%x", value);
         uint32_t take = left < REGF_BIG_DATA_SEGMENT ? left : REGF_BIG_DATA_SEGMENT;
         if (take > seg_len)
             return kb_error_set(err, KB_ERR_FORMAT,
@@ -190,7 +190,7 @@ int regf_value_data(const regf_hive *h, regf_off value, kb_buf *scratch, const u
     uint32_t off = rd32(vk + VK_DATA_OFF), clen;
     const uint8_t *cell = regf_cell(h, off, &clen, "value data", err);
     if (cell == NULL)
-        return kb_error_prefix(err, "value at offset 0x%x", value);
+        return regf_error_context(h, err, "value at offset 0x%x", value);
     if (length <= clen) {
         *data = cell;
         return 0;
