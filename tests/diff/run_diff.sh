@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# run_diff.sh KBAUDIT HIVE...
+#
+# Differential test of kbaudit's regf reader against hivex.  For each hive
+# (plain or .xz), compare `KBAUDIT reg dump HIVE` with tests/diff/hivex_dump.py
+# (same canonical format, see that script):
+#   - hivex reads it: kbaudit must exit 0 and print exactly the same lines;
+#     otherwise the first differences are shown as a unified diff;
+#   - hivex rejects it (ERROR, exit 3): kbaudit must exit non-zero
+#     ("both reject"); kbaudit accepting a hive hivex rejects is a mismatch.
+# Exit 0 when every hive matches, 1 on any mismatch, 2 on usage errors.
+#
+# KBAUDIT may be any program taking `reg dump HIVE`; tests/diff/hivex_as_kbaudit.sh
+# runs hivex against itself (a self-test of this script).
+#
+# Environment: PYTHON (default python3), DIFF_LINES (default 40) lines of
+# diff shown per mismatching hive, KBAUDIT_TIMEOUT (default 300) seconds.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+PYTHON=${PYTHON:-python3}
+DIFF_LINES=${DIFF_LINES:-40}
+KBAUDIT_TIMEOUT=${KBAUDIT_TIMEOUT:-300}
+
+if [ $# -lt 2 ]; then
+    echo "usage: $0 KBAUDIT_BINARY HIVE..." >&2
+    exit 2
+fi
+kb=$1
+shift
+if [ ! -x "$kb" ] && ! command -v "$kb" >/dev/null 2>&1; then
+    echo "run_diff: $kb is not executable" >&2
+    exit 2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/run_diff.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+n_ok=0 n_rej=0 n_fail=0
+failed=()
+
+for hive in "$@"; do
+    name=$(basename "$hive")
+    if [ ! -f "$hive" ]; then
+        echo "FAIL  $name: no such file"
+        n_fail=$((n_fail + 1)); failed+=("$name"); continue
+    fi
+    h=$hive
+    case "$hive" in
+        *.xz)
+            h="$tmp/${name%.xz}"
+            if ! xz -dc -- "$hive" > "$h"; then
+                echo "FAIL  $name: cannot decompress"
+                n_fail=$((n_fail + 1)); failed+=("$name"); continue
+            fi
+            ;;
+    esac
+
+    "$PYTHON" "$here/hivex_dump.py" "$h" > "$tmp/hivex.out" 2> "$tmp/hivex.err"
+    hrc=$?
+    timeout "$KBAUDIT_TIMEOUT" "$kb" reg dump "$h" > "$tmp/kb.out" 2> "$tmp/kb.err"
+    krc=$?
+
+    if [ $hrc -eq 3 ]; then
+        herr=$(cut -f2- "$tmp/hivex.out" | head -1)
+        if [ $krc -ne 0 ]; then
+            kerr=$(head -1 "$tmp/kb.err")
+            echo "OK    $name: both reject (hivex: $herr; kbaudit exit $krc: $kerr)"
+            n_rej=$((n_rej + 1))
+        else
+            echo "FAIL  $name: hivex rejects ($herr) but kbaudit accepts ($(wc -l < "$tmp/kb.out") lines)"
+            n_fail=$((n_fail + 1)); failed+=("$name")
+        fi
+    elif [ $hrc -ne 0 ]; then
+        echo "FAIL  $name: hivex_dump.py failed (exit $hrc): $(tail -1 "$tmp/hivex.err")"
+        n_fail=$((n_fail + 1)); failed+=("$name")
+    elif [ $krc -eq 124 ]; then
+        echo "FAIL  $name: kbaudit timed out after ${KBAUDIT_TIMEOUT}s"
+        n_fail=$((n_fail + 1)); failed+=("$name")
+    elif [ $krc -ne 0 ]; then
+        echo "FAIL  $name: hivex reads it ($(wc -l < "$tmp/hivex.out") lines) but kbaudit exits $krc: $(head -1 "$tmp/kb.err")"
+        n_fail=$((n_fail + 1)); failed+=("$name")
+    elif cmp -s "$tmp/hivex.out" "$tmp/kb.out"; then
+        echo "OK    $name: $(grep -c '^K' "$tmp/hivex.out") keys, $(grep -c '^V' "$tmp/hivex.out") values identical"
+        n_ok=$((n_ok + 1))
+    else
+        echo "FAIL  $name: dumps differ (--- hivex, +++ kbaudit), first differences:"
+        diff -u --label hivex --label kbaudit "$tmp/hivex.out" "$tmp/kb.out" \
+            | head -n "$DIFF_LINES" | sed 's/^/      /'
+        n_fail=$((n_fail + 1)); failed+=("$name")
+    fi
+done
+
+echo "run_diff: $n_ok identical, $n_rej both reject, $n_fail mismatched"
+if [ $n_fail -ne 0 ]; then
+    echo "run_diff: mismatched: ${failed[*]}"
+    exit 1
+fi
+exit 0
