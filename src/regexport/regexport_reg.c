@@ -10,8 +10,8 @@
  * Where regedit would lose information, we keep it: a REG_SZ that is not exactly one
  * NUL-terminated string without line breaks (odd length, missing terminator, junk after the
  * NUL, invalid UTF-16) is written as hex(1): bytes; a REG_DWORD that is not 4 bytes as
- * hex(4):. regedit has no escape for a NUL inside a name: we write it as \0 (documented in
- * docs/reg-export.md). */
+ * hex(4):. regedit has no escape for control characters inside a name (NUL, CR, LF...): we write
+ * their Unicode Control Pictures (documented in docs/reg-export.md). */
 #include "kbaudit/regexport.h"
 
 #include <string.h>
@@ -21,21 +21,34 @@
 
 #define FOLD_COLUMN 76
 
-/* Appends s with regedit's escapes (\\ and \") plus \0 for an embedded NUL. */
-static int put_escaped(kb_buf *b, const char *s, size_t n)
+/* A C0 control character (U+0000..U+001F) inside a name would break the line structure
+ * and regedit has no escape for it: it is written as its Control Picture, U+2400 + c
+ * (NUL as U+2400, CR as U+240D, LF as U+240A). */
+static char *put_control_picture(char *w, char c)
 {
-    if (kb_buf_reserve(b, n * 2) != 0)
+    *w++ = (char)0xE2;
+    *w++ = (char)0x90;
+    *w++ = (char)(0x80 + c);
+    return w;
+}
+
+/* Appends s with regedit's escapes: \ and \" (when `quoted`), control pictures for C0. */
+static int put_escaped(kb_buf *b, const char *s, size_t n, bool quoted)
+{
+    if (kb_buf_reserve(b, n * 3) != 0)
         return -1;
+    char *w = b->data + b->len;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '\\' || c == '"')
-            b->data[b->len++] = '\\';
-        if (c == '\0') {
-            b->data[b->len++] = '\\';
-            c = '0';
+        if ((unsigned char)c < 0x20) {
+            w = put_control_picture(w, c);
+            continue;
         }
-        b->data[b->len++] = c;
+        if (quoted && (c == '\\' || c == '"'))
+            *w++ = '\\';
+        *w++ = c;
     }
+    b->len = (size_t)(w - b->data);
     b->data[b->len] = '\0';
     return 0;
 }
@@ -96,13 +109,13 @@ static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name
     if (!has_name) {
         if (kb_buf_puts(t, "@="))
             return -1;
-    } else if (kb_buf_putc(t, '"') || put_escaped(t, name, name_len) || kb_buf_puts(t, "\"=")) {
+    } else if (kb_buf_putc(t, '"') || put_escaped(t, name, name_len, true) || kb_buf_puts(t, "\"=")) {
         return -1;
     }
     if (type == REGF_SZ && is_plain_string(d, n)) {
         kb_buf_reset(tmp);
         if (kb_utf16le_to_utf8(tmp, d, n - 2) || kb_buf_putc(t, '"') ||
-            put_escaped(t, tmp->data, tmp->len) || kb_buf_putc(t, '"'))
+            put_escaped(t, tmp->data, tmp->len, true) || kb_buf_putc(t, '"'))
             return -1;
     } else if (type == REGF_DWORD && n == 4) {
         uint32_t v = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
@@ -116,21 +129,12 @@ static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name
     return kb_buf_putc(t, '\n');
 }
 
-/* Key names are written as stored (regedit does not escape them), except an embedded NUL. */
-static int put_escaped_key(kb_buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((s[i] ? kb_buf_putc(b, s[i]) : kb_buf_puts(b, "\\0")) != 0)
-            return -1;
-    return 0;
-}
-
 static int export_key(const regf_hive *h, regf_off key, const char *full_path, size_t full_len,
                       rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_buf *tmp,
                       kb_error *err)
 {
     kb_buf *t = &o->text;
-    if (kb_buf_putc(t, '[') || put_escaped_key(t, full_path, full_len) || kb_buf_puts(t, "]\n"))
+    if (kb_buf_putc(t, '[') || put_escaped(t, full_path, full_len, false) || kb_buf_puts(t, "]\n"))
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     if (regf_key_values(h, key, vals, err) != 0)
         return -1;
