@@ -3,3 +3,4 @@
  * subcommand's name; returns an exit code, see cli.h) and `const char help[]`.
  * Keep this list in the order `kbaudit --help` shows it. */
 KB_COMMAND(reg, cli_reg, cli_reg_help, "read registry hive files: get, ls, export, dump, info")
+KB_COMMAND(pe, cli_pe, cli_pe_help, "read the version resource of PE files (EXE, DLL, SYS)")
