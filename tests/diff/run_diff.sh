@@ -10,6 +10,12 @@
 #     ("both reject"); kbaudit accepting a hive hivex rejects is a mismatch.
 # Exit 0 when every hive matches, 1 on any mismatch, 2 on usage errors.
 #
+# A HIVE may also be a description: *.hivedesc is built with
+# tests/support/mkhive.py, *.bad with tests/support/mkbad.py.  A .bad hive is
+# known to be malformed, so there kbaudit must reject it whatever hivex says
+# (hivex accepts a few, e.g. db-short.bad); "hivex reads it, kbaudit rejects
+# it" counts as OK for .bad inputs only.
+#
 # KBAUDIT may be any program taking `reg dump HIVE`; tests/diff/hivex_as_kbaudit.sh
 # runs hivex against itself (a self-test of this script).
 #
@@ -47,11 +53,27 @@ for hive in "$@"; do
         n_fail=$((n_fail + 1)); failed+=("$name"); continue
     fi
     h=$hive
+    known_bad=
     case "$hive" in
         *.xz)
             h="$tmp/${name%.xz}"
             if ! xz -dc -- "$hive" > "$h"; then
                 echo "FAIL  $name: cannot decompress"
+                n_fail=$((n_fail + 1)); failed+=("$name"); continue
+            fi
+            ;;
+        *.hivedesc)
+            h="$tmp/${name%.hivedesc}.hive"
+            if ! "$PYTHON" "$here/../support/mkhive.py" "$hive" "$h" 2> "$tmp/build.err"; then
+                echo "FAIL  $name: mkhive: $(tail -1 "$tmp/build.err")"
+                n_fail=$((n_fail + 1)); failed+=("$name"); continue
+            fi
+            ;;
+        *.bad)
+            h="$tmp/${name%.bad}.hive"
+            known_bad=$("$PYTHON" "$here/../support/mkbad.py" --expect "$hive" 2> "$tmp/build.err")
+            if [ -z "$known_bad" ] || ! "$PYTHON" "$here/../support/mkbad.py" "$hive" "$h" 2>> "$tmp/build.err"; then
+                echo "FAIL  $name: mkbad: $(tail -1 "$tmp/build.err")"
                 n_fail=$((n_fail + 1)); failed+=("$name"); continue
             fi
             ;;
@@ -77,6 +99,12 @@ for hive in "$@"; do
         n_fail=$((n_fail + 1)); failed+=("$name")
     elif [ $krc -eq 124 ]; then
         echo "FAIL  $name: kbaudit timed out after ${KBAUDIT_TIMEOUT}s"
+        n_fail=$((n_fail + 1)); failed+=("$name")
+    elif [ $krc -ne 0 ] && [ $krc -ne 124 ] && [ -n "$known_bad" ]; then
+        echo "OK    $name: kbaudit rejects a known-bad hive (expect: $known_bad) that hivex reads: $(head -1 "$tmp/kb.err")"
+        n_rej=$((n_rej + 1))
+    elif [ -n "$known_bad" ]; then
+        echo "FAIL  $name: kbaudit accepts a known-bad hive (expect: $known_bad)"
         n_fail=$((n_fail + 1)); failed+=("$name")
     elif [ $krc -ne 0 ]; then
         echo "FAIL  $name: hivex reads it ($(wc -l < "$tmp/hivex.out") lines) but kbaudit exits $krc: $(head -1 "$tmp/kb.err")"
