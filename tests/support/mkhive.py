@@ -546,8 +546,6 @@ class Writer(object):
         return vo, (len(nb) if comp else len(nb) // 2)
 
     def _emit_subkey_list(self, key, kids, offs, kmap):
-        L = self._L
-        buf = L.buf
         lt = key.list_type
         n = len(kids)
         if lt is None:
@@ -907,7 +905,6 @@ def parse_description(text, where="<desc>"):
     hive_opts = {}
     cur = None
     lines = text.splitlines()
-    pending = []
 
     def writer():
         nonlocal w
