@@ -112,6 +112,8 @@ int regf_walk_begin(const regf_hive *h, regf_off start, regf_walker **out, kb_er
 int regf_walk_next(regf_walker *w, regf_off *key, kb_error *err);
 /* Path of the current key relative to `start` (UTF-8, components joined by '\'). */
 const char *regf_walk_path(const regf_walker *w, size_t *len);
+/* Name of the current key alone (UTF-8; "" for the start key). */
+const char *regf_walk_name(const regf_walker *w, size_t *len);
 unsigned regf_walk_depth(const regf_walker *w);
 void regf_walk_end(regf_walker *w);
 

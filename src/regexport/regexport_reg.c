@@ -14,6 +14,7 @@
  * their Unicode Control Pictures (documented in docs/reg-export.md). */
 #include "kbaudit/regexport.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kbaudit/utf.h"
@@ -32,21 +33,30 @@ static char *put_control_picture(char *w, char c)
     return w;
 }
 
-/* Appends s with regedit's escapes: \ and \" (when `quoted`), control pictures for C0. */
+/* Appends s with regedit's escapes: \\ and \" (when `quoted`), control pictures for C0.
+ * Runs of ordinary characters are copied whole: key paths are long and written per key. */
 static int put_escaped(kb_buf *b, const char *s, size_t n, bool quoted)
 {
     if (kb_buf_reserve(b, n * 3) != 0)
         return -1;
     char *w = b->data + b->len;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && (unsigned char)s[run] >= 0x20 && (!quoted || (s[run] != '\\' && s[run] != '"')))
+            run++;
+        memcpy(w, s + i, run - i);
+        w += run - i;
+        if (run == n)
+            break;
+        char c = s[run];
         if ((unsigned char)c < 0x20) {
             w = put_control_picture(w, c);
-            continue;
-        }
-        if (quoted && (c == '\\' || c == '"'))
+        } else {
             *w++ = '\\';
-        *w++ = c;
+            *w++ = c;
+        }
+        i = run + 1;
     }
     b->len = (size_t)(w - b->data);
     b->data[b->len] = '\0';
@@ -75,31 +85,83 @@ static bool is_plain_string(const uint8_t *d, uint32_t n)
     return true;
 }
 
+/* "xx," for every byte value, built once; 4 bytes per entry so that one 32-bit store
+ * writes it (the 4th byte is overwritten by the next entry or trimmed). */
+static const char *hex_triplets(void)
+{
+    static char table[256 * 4];
+    static bool ready;
+    if (!ready) {
+        static const char digits[] = "0123456789abcdef";
+        for (int i = 0; i < 256; i++) {
+            table[4 * i] = digits[i >> 4];
+            table[4 * i + 1] = digits[i & 15];
+            table[4 * i + 2] = ',';
+            table[4 * i + 3] = ' ';
+        }
+        ready = true;
+    }
+    return table;
+}
+
+/* Columns as regedit counts them: characters, not UTF-8 bytes. */
+static size_t columns(const char *p, size_t n)
+{
+    size_t cols = 0;
+    for (size_t i = 0; i < n; i++)
+        cols += ((unsigned char)p[i] & 0xC0) != 0x80;
+    return cols;
+}
+
+/* Hex bytes "xx,xx,...": a line is folded with ",\" once it passes FOLD_COLUMN, and
+ * continues after two spaces. Whole runs of a line are copied from a table. */
 static int put_hex_folded(kb_buf *b, size_t line_start, const uint8_t *d, uint32_t n)
 {
-    static const char digits[] = "0123456789abcdef";
-    /* worst case per byte: "xx," plus a fold "\\\n  " */
-    if (kb_buf_reserve(b, (size_t)n * 8) != 0)
+    const char *hex = hex_triplets();
+    /* worst case per byte: "xx," plus a 4-byte fold */
+    if (n == 0)
+        return 0;
+    if (kb_buf_reserve(b, (size_t)n * 3 + ((size_t)n / 20 + 2) * 4 + 1) != 0)
         return -1;
     char *w = b->data + b->len;
-    size_t col = b->len - line_start;
-    for (uint32_t i = 0; i < n; i++) {
-        *w++ = digits[d[i] >> 4];
-        *w++ = digits[d[i] & 15];
-        col += 2;
-        if (i + 1 < n) {
-            *w++ = ',';
-            col++;
-            if (col > FOLD_COLUMN) {
-                memcpy(w, "\\\n  ", 4);
-                w += 4;
-                col = 2;
-            }
-        }
+    size_t col = columns(b->data + line_start, b->len - line_start);
+    uint32_t i = 0;
+    for (;;) {
+        /* bytes on this line: the smallest k with col + 3k > FOLD_COLUMN */
+        uint32_t k = col > FOLD_COLUMN ? 1 : (uint32_t)((FOLD_COLUMN - col) / 3 + 1);
+        if (k > n - i)
+            k = n - i;
+        for (uint32_t j = 0; j < k; j++, w += 3)
+            memcpy(w, hex + 4 * d[i + j], 4);
+        i += k;
+        if (i == n)
+            break;
+        memcpy(w, "\\\n  ", 4);
+        w += 4;
+        col = 2;
     }
+    w--;   /* no comma after the last byte */
     b->len = (size_t)(w - b->data);
     b->data[b->len] = '\0';
     return 0;
+}
+
+/* "hex:" for REG_BINARY, "hex(N):" with N in lowercase hex for any other type. */
+static int put_hex_prefix(kb_buf *t, uint32_t type)
+{
+    if (type == REGF_BINARY)
+        return kb_buf_append(t, "hex:", 4);
+    static const char digits[] = "0123456789abcdef";
+    char text[16] = "hex(";
+    size_t n = 4;
+    int shift = 28;
+    while (shift > 0 && ((type >> shift) & 15) == 0)
+        shift -= 4;
+    for (; shift >= 0; shift -= 4)
+        text[n++] = digits[(type >> shift) & 15];
+    text[n++] = ')';
+    text[n++] = ':';
+    return kb_buf_append(t, text, n);
 }
 
 static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name, uint32_t type,
@@ -119,22 +181,26 @@ static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name
             return -1;
     } else if (type == REGF_DWORD && n == 4) {
         uint32_t v = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
-        if (kb_buf_printf(t, "dword:%08x", v))
+        static const char digits[] = "0123456789abcdef";
+        char text[15] = "dword:";
+        for (int i = 0; i < 8; i++)
+            text[6 + i] = digits[(v >> (28 - 4 * i)) & 15];
+        if (kb_buf_append(t, text, 14))
             return -1;
     } else {
-        if ((type == REGF_BINARY ? kb_buf_puts(t, "hex:") : kb_buf_printf(t, "hex(%x):", type)) ||
-            put_hex_folded(t, line_start, d, n))
+        if (put_hex_prefix(t, type) || put_hex_folded(t, line_start, d, n))
             return -1;
     }
     return kb_buf_putc(t, '\n');
 }
 
+/* Writes one key: `full_path` is already escaped. */
 static int export_key(const regf_hive *h, regf_off key, const char *full_path, size_t full_len,
                       rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_buf *tmp,
                       kb_error *err)
 {
     kb_buf *t = &o->text;
-    if (kb_buf_putc(t, '[') || put_escaped(t, full_path, full_len, false) || kb_buf_puts(t, "]\n"))
+    if (kb_buf_putc(t, '[') || kb_buf_append(t, full_path, full_len) || kb_buf_puts(t, "]\n"))
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     if (regf_key_values(h, key, vals, err) != 0)
         return -1;
@@ -173,19 +239,29 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
                    (key_path && *key_path && full.len && kb_buf_putc(&full, '\\')) ||
                    kb_buf_puts(&full, key_path ? key_path : "")))
         r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
-    size_t base_len = full.len;
+    /* the escaped path of each level is kept, so a key costs only its own name */
+    size_t *level_len = calloc(REGF_MAX_DEPTH + 2, sizeof *level_len);
+    kb_buf esc = KB_BUF_INIT;
+    if (r == 0 && (level_len == NULL || put_escaped(&esc, full.data ? full.data : "", full.len, false)))
+        r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     if (r == 0)
         r = regf_walk_begin(h, key, &w, err);
     regf_off cur;
     while (r == 0 && (r = regf_walk_next(w, &cur, err)) == 1) {
-        size_t plen;
-        const char *rel = regf_walk_path(w, &plen);
-        full.len = base_len;
-        if ((plen && base_len && kb_buf_putc(&full, '\\')) || kb_buf_append(&full, rel, plen)) {
-            r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
-            break;
+        unsigned depth = regf_walk_depth(w);
+        if (depth == 0) {
+            level_len[0] = esc.len;
+        } else {
+            size_t nlen;
+            const char *kname = regf_walk_name(w, &nlen);
+            esc.len = level_len[depth - 1];
+            if ((esc.len && kb_buf_putc(&esc, '\\')) || put_escaped(&esc, kname, nlen, false)) {
+                r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+                break;
+            }
+            level_len[depth] = esc.len;
         }
-        r = export_key(h, cur, full.data, full.len, &o, &vals, &name, &scratch, &tmp, err);
+        r = export_key(h, cur, esc.data ? esc.data : "", esc.len, &o, &vals, &name, &scratch, &tmp, err);
     }
     if (r == 0)
         r = rx_flush(&o, err);
@@ -195,6 +271,8 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
     kb_buf_free(&scratch);
     kb_buf_free(&tmp);
     kb_buf_free(&full);
+    kb_buf_free(&esc);
+    free(level_len);
     rx_free(&o);
     return r < 0 ? -1 : 0;
 }

@@ -113,6 +113,15 @@ const char *regf_walk_path(const regf_walker *w, size_t *len)
     return w->path.data ? w->path.data : "";
 }
 
+const char *regf_walk_name(const regf_walker *w, size_t *len)
+{
+    /* enter() decodes each key's name into w->name; the start key has none */
+    bool start = w->depth <= 1;
+    if (len)
+        *len = start ? 0 : w->name.len;
+    return start || !w->name.data ? "" : w->name.data;
+}
+
 unsigned regf_walk_depth(const regf_walker *w)
 {
     return w->depth ? w->depth - 1 : 0;
