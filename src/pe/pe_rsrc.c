@@ -26,10 +26,10 @@ static int read_dir(const pe_file *pe, uint32_t off, rsrc_dir *d, kb_error *err)
     if (t == NULL)
         return -1;
     uint32_t count = (uint32_t)rd16(t + RSRC_DIR_NNAMED) + rd16(t + RSRC_DIR_NIDS);
-    uint32_t avail = pe_rva_avail(pe, (uint32_t)rva) - RSRC_DIR_SIZE;
+    uint32_t avail = pe_rva_avail(pe, (uint32_t)rva) - RSRC_DIR_SIZE;   /* to the end of the file */
     if ((uint64_t)count * RSRC_ENTRY_SIZE > avail)
         return kb_error_set(err, KB_ERR_FORMAT,
-                            "%s: resource directory at 0x%x: entry count %u exceeds the section (room for %u)",
+                            "%s: resource directory at 0x%x: entry count %u runs past the end of the file (room for %u): truncated or corrupt",
                             pe->name, pe_rva_to_offset(pe, (uint32_t)rva), count, avail / RSRC_ENTRY_SIZE);
     d->off = off;
     d->entries = t + RSRC_DIR_SIZE;
