@@ -4,4 +4,5 @@
  * Keep this list in the order `kbaudit --help` shows it. */
 KB_COMMAND(reg, cli_reg, cli_reg_help, "read registry hive files: get, ls, export, dump, info")
 KB_COMMAND(pe, cli_pe, cli_pe_help, "read the version resource of PE files (EXE, DLL, SYS)")
+KB_COMMAND(mum, cli_mum, cli_mum_help, "read servicing manifests (.mum) and count pending.xml operations")
 KB_COMMAND(db, cli_db, cli_db_help, "the knowledge base of 2008 SP2 updates: list, show, baseline, check, export")
