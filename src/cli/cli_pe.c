@@ -262,8 +262,13 @@ int cli_pe(int argc, char **argv)
             rc = EXIT_UNREADABLE;
             if (json)
                 json_error(stdout, path, &err);
-            else
-                printf("path\t%s\nerror\t%s\n%s", path, err.msg, i + 1 < argc ? "\n" : "");
+            else {
+                fputs("path\t", stdout);
+                text_escaped(stdout, path);
+                fputs("\nerror\t", stdout);
+                text_escaped(stdout, err.msg);
+                fputs(i + 1 < argc ? "\n\n" : "\n", stdout);
+            }
         }
         pe_version_info_free(&vi);
         pe_close(pe);
