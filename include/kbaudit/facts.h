@@ -1,0 +1,106 @@
+/* kbaudit — facts: everything the audit needs to know about a host, gathered from a target
+ * into plain structs (no handles inside), each fact with its provenance (hive + key + value,
+ * or a file path). See docs/facts-json.md for the meaning of every field. */
+#ifndef KBAUDIT_FACTS_H
+#define KBAUDIT_FACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kbaudit/error.h"
+#include "kbaudit/target.h"
+
+/* A string fact: value NULL when it could not be established; source says where we looked. */
+typedef struct fact_str {
+    char *value;
+    char *source;
+} fact_str;
+
+typedef struct fact_num {
+    bool present;
+    uint32_t value;
+    char *source;
+} fact_num;
+
+typedef struct fact_flag {
+    bool known;          /* false when the hive holding it is unavailable */
+    bool value;
+    char *source;
+} fact_flag;
+
+typedef enum kb_arch { KB_ARCH_UNKNOWN = 0, KB_ARCH_X86, KB_ARCH_X64, KB_ARCH_IA64 } kb_arch;
+
+typedef struct facts_file {
+    const char *role;            /* "kernel", "kernel-pae" (static string) */
+    char *path;                  /* Windows path relative to the root, with '/' */
+    bool present;
+    char *error;                 /* present but unreadable as PE (NULL otherwise) */
+    uint16_t machine;
+    bool has_version;            /* a usable fixed file version (not 0.0.0.0) */
+    uint16_t file_version[4];
+    uint16_t product_version[4];
+    char *version_string;        /* StringFileInfo FileVersion */
+    char *branch;                /* "vistasp2_ldr_escrow" from the FileVersion tag */
+} facts_file;
+
+typedef struct facts_package {
+    char *identity;              /* registry key name (or .mum file name without .mum) */
+    char *name;                  /* Package_for_KB4493471 */
+    uint32_t kb;                 /* 0 when the name carries none */
+    int32_t index;               /* N of Package_N_for_KB..., -1 when absent */
+    char *arch, *version;
+    bool has_state;              /* CurrentState read from the registry */
+    uint32_t state;
+    char *install_client;
+    bool has_install_time;
+    uint64_t install_time;       /* FILETIME from InstallTimeHigh/Low */
+    char *source;                /* registry key, or the .mum path when only a .mum exists */
+    /* the .mum manifest in servicing\Packages, when found */
+    char *mum_path, *mum_identifier, *mum_release_type, *mum_restart, *mum_error;
+    bool has_mum;
+} facts_package;
+
+typedef struct facts_pending {
+    fact_flag cbs_reboot_pending;       /* CBS\RebootPending key exists */
+    fact_flag cbs_packages_pending;     /* CBS\PackagesPending key exists */
+    fact_flag cbs_reboot_in_progress;   /* CBS\RebootInProgress key exists */
+    fact_flag wu_reboot_required;       /* WindowsUpdate\Auto Update\RebootRequired exists */
+    fact_num cbs_execute_state;         /* CBS ExecuteState; 0xFFFFFFFF = none */
+    fact_num pending_file_renames;      /* pairs in Session Manager PendingFileRenameOperations */
+    fact_num pending_xml_operations;    /* operations in winsxs\pending.xml (absent = not present) */
+} facts_pending;
+
+typedef struct kb_facts {
+    kb_target_kind kind;
+    char *root, *windows_dir, *software_path, *system_path;
+    bool files_available;
+
+    fact_str product_name, edition_id, installation_type, current_version, current_build,
+        current_build_number, csd_version, build_lab, build_lab_ex, system_root,
+        processor_architecture;
+    fact_num current_control_set;
+    kb_arch arch;
+    const char *arch_source;     /* "SYSTEM environment", "kernel machine type" or NULL */
+
+    facts_file *files;
+    size_t nfiles;
+    facts_package *packages;
+    size_t npackages;
+    facts_pending pending;
+
+    char **warnings;
+    size_t nwarnings;
+} kb_facts;
+
+/* Gathers the facts. Fails only when the SOFTWARE hive cannot be read (then err says why);
+ * everything else that cannot be read becomes an absent fact and a warning. */
+int facts_gather(kb_target *t, kb_facts *out, kb_error *err);
+void facts_free(kb_facts *f);
+
+const char *facts_state_name(uint32_t state);   /* "installed", "staged"... or "unknown" */
+const char *facts_arch_name(kb_arch a);         /* "x86", "x64", "ia64" or NULL */
+/* The file of a role ("kernel"), or NULL. */
+const facts_file *facts_find_file(const kb_facts *f, const char *role);
+
+#endif

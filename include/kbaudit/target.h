@@ -1,0 +1,74 @@
+/* kbaudit — targets: one small interface over "a Windows system" whose evidence we read.
+ *
+ *  - tree:  the root of a mounted Windows volume (--root DIR). Windows paths resolve
+ *           case-insensitively, component by component, and may never leave DIR: a symlink
+ *           or junction leading outside it is refused.
+ *  - hives: hive files alone (--software FILE [--system FILE]), e.g. copied with `reg save`;
+ *           file evidence is then unavailable (not missing).
+ *
+ * Nothing is ever opened for writing. Facts (src/facts) read the registry and files only
+ * through this interface. */
+#ifndef KBAUDIT_TARGET_H
+#define KBAUDIT_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kbaudit/buf.h"
+#include "kbaudit/error.h"
+#include "kbaudit/regf.h"
+
+typedef struct kb_target kb_target;
+
+typedef enum kb_target_kind { KB_TARGET_TREE, KB_TARGET_HIVES } kb_target_kind;
+typedef enum kb_hive_id { KB_HIVE_SOFTWARE = 0, KB_HIVE_SYSTEM = 1 } kb_hive_id;
+
+/* Opens a tree: finds the Windows directory (a folder holding System32\config\SOFTWARE,
+ * trying Windows and WINNT first) and opens the SOFTWARE hive. Fails (KB_ERR_IO /
+ * KB_ERR_FORMAT / KB_ERR_NOTFOUND) when no readable SOFTWARE hive is there. */
+int target_open_tree(const char *root, kb_target **out, kb_error *err);
+/* Opens hive files; `system` may be NULL. Fails when SOFTWARE cannot be read. */
+int target_open_hives(const char *software, const char *system, kb_target **out, kb_error *err);
+void target_close(kb_target *t);
+
+kb_target_kind target_kind(const kb_target *t);
+const char *target_root(const kb_target *t);          /* NULL for hives */
+const char *target_windows_dir(const kb_target *t);   /* on-disk name relative to root, or NULL */
+bool target_files_available(const kb_target *t);
+
+/* The hive, opened on first use. NULL with KB_ERR_NOTFOUND when the target has none
+ * (no SYSTEM given), other kinds when it is unreadable. */
+const regf_hive *target_hive(kb_target *t, kb_hive_id id, kb_error *err);
+const char *target_hive_path(const kb_target *t, kb_hive_id id);   /* NULL when none */
+const char *target_hive_name(kb_hive_id id);                        /* "SOFTWARE", "SYSTEM" */
+
+/* Registry reads: KEY is relative to the hive root, case-insensitive. A missing key or
+ * value is KB_ERR_NOTFOUND; a corrupt hive KB_ERR_FORMAT. */
+int target_reg_key_exists(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err);
+int target_reg_string(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
+                      kb_error *err);
+int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t *out,
+                     kb_error *err);
+/* Raw data and type of a value (data appended to out). */
+int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
+                     uint32_t *type, kb_error *err);
+/* Names of the subkeys of KEY (UTF-8, in hive order); free with target_free_names. */
+int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
+                       kb_error *err);
+void target_free_names(char **names, size_t n);
+
+/* Files. WINPATH uses backslashes or slashes and is relative to the Windows directory
+ * ("System32\ntoskrnl.exe"); a leading backslash makes it relative to the root instead.
+ * target_file resolves it case-insensitively and returns the host path (malloc'ed):
+ * KB_ERR_NOTFOUND when absent, KB_ERR_UNSUPPORTED for hive-only targets, KB_ERR_IO with
+ * "outside the root" when a symlink escapes. */
+int target_file(kb_target *t, const char *winpath, char **host_path, kb_error *err);
+/* Names of the entries of a directory (not . and ..). */
+int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n, kb_error *err);
+
+/* Opens a host file of the target for reading only (O_RDONLY, O_NOATIME when allowed,
+ * O_NOFOLLOW, O_CLOEXEC). Returns the descriptor or -1 with err set. */
+int target_open_readonly(const char *host_path, kb_error *err);
+
+#endif

@@ -1,0 +1,200 @@
+/* Gathering facts from a target, and the helpers the gatherers share. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts_internal.h"
+
+char *facts_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void facts_warn(kb_facts *f, const char *fmt, ...)
+{
+    char msg[KB_ERROR_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char **v = realloc(f->warnings, (f->nwarnings + 1) * sizeof *v);
+    if (v == NULL)
+        return;
+    f->warnings = v;
+    if ((v[f->nwarnings] = strdup(msg)) != NULL)
+        f->nwarnings++;
+}
+
+char *facts_source(kb_hive_id hive, const char *key, const char *value)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_puts(&b, target_hive_name(hive));
+    if (key && *key && (kb_buf_putc(&b, '\\') || kb_buf_puts(&b, key)))
+        return kb_buf_free(&b), NULL;
+    if (value && (kb_buf_putc(&b, '\\') || kb_buf_puts(&b, value)))
+        return kb_buf_free(&b), NULL;
+    return b.data;
+}
+
+/* A failure other than "not found" is worth a warning: a corrupt key, a value of the wrong
+ * type, an unreadable SYSTEM hive (reported once, by facts_gather). */
+static void warn_unless_missing(kb_facts *f, const kb_error *e, const char *what)
+{
+    if (e->kind != KB_ERR_NOTFOUND)
+        facts_warn(f, "%s: %s", what, e->msg);
+}
+
+void facts_read_str(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, const char *value,
+                    fact_str *out)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_error e = {0};
+    out->source = facts_source(hive, key, value);
+    if (target_reg_string(t, hive, key, value, &b, &e) == 0) {
+        out->value = b.data ? b.data : strdup("");
+        return;
+    }
+    kb_buf_free(&b);
+    if (target_hive_path(t, hive) != NULL)
+        warn_unless_missing(f, &e, out->source ? out->source : value);
+}
+
+void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, const char *value,
+                    fact_num *out)
+{
+    kb_error e = {0};
+    out->source = facts_source(hive, key, value);
+    if (target_reg_dword(t, hive, key, value, &out->value, &e) == 0) {
+        out->present = true;
+        return;
+    }
+    if (target_hive_path(t, hive) != NULL)
+        warn_unless_missing(f, &e, out->source ? out->source : value);
+}
+
+void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, fact_flag *out)
+{
+    kb_error e = {0};
+    out->source = facts_source(hive, key, NULL);
+    if (target_reg_key_exists(t, hive, key, &out->value, &e) == 0) {
+        out->known = true;
+        return;
+    }
+    if (target_hive_path(t, hive) != NULL)
+        warn_unless_missing(f, &e, out->source ? out->source : key);
+}
+
+const char *facts_control_set(const kb_facts *f, char buf[32])
+{
+    if (!f->current_control_set.present)
+        return NULL;
+    snprintf(buf, 32, "ControlSet%03u", f->current_control_set.value % 1000);
+    return buf;
+}
+
+int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
+{
+    memset(f, 0, sizeof *f);
+    if (target_hive(t, KB_HIVE_SOFTWARE, err) == NULL)
+        return -1;
+    f->kind = target_kind(t);
+    f->root = facts_strdup(target_root(t));
+    f->windows_dir = facts_strdup(target_windows_dir(t));
+    f->software_path = facts_strdup(target_hive_path(t, KB_HIVE_SOFTWARE));
+    f->system_path = facts_strdup(target_hive_path(t, KB_HIVE_SYSTEM));
+    f->files_available = target_files_available(t);
+    kb_error e = {0};
+    if (f->system_path == NULL)
+        facts_warn(f, "no SYSTEM hive: control set, architecture and pending file renames are unknown");
+    else if (target_hive(t, KB_HIVE_SYSTEM, &e) == NULL)
+        facts_warn(f, "SYSTEM hive unreadable, its facts are unknown: %s", e.msg);
+    facts_gather_os(f, t);
+    facts_gather_files(f, t);
+    facts_gather_packages(f, t);
+    facts_gather_pending(f, t);
+    return 0;
+}
+
+static void free_str(fact_str *s)
+{
+    free(s->value);
+    free(s->source);
+}
+
+void facts_free(kb_facts *f)
+{
+    if (f == NULL)
+        return;
+    free(f->root);
+    free(f->windows_dir);
+    free(f->software_path);
+    free(f->system_path);
+    fact_str *strs[] = {&f->product_name, &f->edition_id, &f->installation_type, &f->current_version,
+                        &f->current_build, &f->current_build_number, &f->csd_version, &f->build_lab,
+                        &f->build_lab_ex, &f->system_root, &f->processor_architecture};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        free_str(strs[i]);
+    free(f->current_control_set.source);
+    for (size_t i = 0; i < f->nfiles; i++) {
+        facts_file *x = &f->files[i];
+        free(x->path), free(x->error), free(x->version_string), free(x->branch);
+    }
+    free(f->files);
+    for (size_t i = 0; i < f->npackages; i++) {
+        facts_package *p = &f->packages[i];
+        free(p->identity), free(p->name), free(p->arch), free(p->version), free(p->install_client);
+        free(p->source), free(p->mum_path), free(p->mum_identifier), free(p->mum_release_type);
+        free(p->mum_restart), free(p->mum_error);
+    }
+    free(f->packages);
+    facts_pending *pd = &f->pending;
+    free(pd->cbs_reboot_pending.source), free(pd->cbs_packages_pending.source);
+    free(pd->cbs_reboot_in_progress.source), free(pd->wu_reboot_required.source);
+    free(pd->cbs_execute_state.source), free(pd->pending_file_renames.source);
+    free(pd->pending_xml_operations.source);
+    for (size_t i = 0; i < f->nwarnings; i++)
+        free(f->warnings[i]);
+    free(f->warnings);
+    memset(f, 0, sizeof *f);
+}
+
+const char *facts_state_name(uint32_t state)
+{
+    switch (state) {
+    case 0x0: return "absent";
+    case 0x5: return "uninstall-pending";
+    case 0x10: return "resolving";
+    case 0x20: return "resolved";
+    case 0x30: return "staging";
+    case 0x40: return "staged";
+    case 0x50: return "superseded";
+    case 0x60: return "install-pending";
+    case 0x65: return "partially-installed";
+    case 0x70: return "installed";
+    case 0x80: return "permanent";
+    case 0xFFFFFFE0u: return "invalid-resolved";
+    case 0xFFFFFFC0u: return "invalid-staged";
+    case 0xFFFFFF90u: return "invalid-installed";
+    case 0xFFFFFF80u: return "invalid-permanent";
+    default: return "unknown";
+    }
+}
+
+const char *facts_arch_name(kb_arch a)
+{
+    switch (a) {
+    case KB_ARCH_X86: return "x86";
+    case KB_ARCH_X64: return "x64";
+    case KB_ARCH_IA64: return "ia64";
+    default: return NULL;
+    }
+}
+
+const facts_file *facts_find_file(const kb_facts *f, const char *role)
+{
+    for (size_t i = 0; i < f->nfiles; i++)
+        if (strcmp(f->files[i].role, role) == 0)
+            return &f->files[i];
+    return NULL;
+}

@@ -1,0 +1,100 @@
+/* File evidence: the kernel images' versions, read with the PE reader. The kernel's file
+ * version is what decides the build (6.0.6002.x or 6.0.6003.x); on x86 the PAE kernel
+ * (ntkrnlpa.exe) is what most hosts actually boot, so it is read too. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts_internal.h"
+#include "kbaudit/peversion.h"
+
+static const struct {
+    const char *role;
+    const char *path;
+} kernel_files[] = {
+    {"kernel", "System32\\ntoskrnl.exe"},
+    {"kernel-pae", "System32\\ntkrnlpa.exe"},
+};
+
+/* "Windows/System32/ntoskrnl.exe": the path below the root, with the names found on disk. */
+static char *relative_path(const kb_facts *f, const char *host)
+{
+    size_t n = f->root && strcmp(f->root, "/") != 0 ? strlen(f->root) : 0;
+    return strdup(host + n + (host[n] == '/'));
+}
+
+static void read_version(facts_file *x, const char *host)
+{
+    pe_file *pe = NULL;
+    pe_version_info vi;
+    kb_error e = {0};
+    memset(&vi, 0, sizeof vi);
+    if (pe_open_file(host, &pe, &e) != 0 || pe_version_read(pe, &vi, &e) != 0) {
+        x->error = strdup(e.msg);
+        pe_close(pe);
+        return;
+    }
+    x->machine = vi.machine;
+    x->has_version = pe_version_usable(&vi);
+    memcpy(x->file_version, vi.file_version, sizeof x->file_version);
+    memcpy(x->product_version, vi.product_version, sizeof x->product_version);
+    const char *s = pe_version_string(&vi, "FileVersion");
+    if (s) {
+        pe_file_version_parts parts;
+        x->version_string = strdup(s);
+        if (pe_split_file_version(s, &parts) == 0 && parts.branch[0])
+            x->branch = strdup(parts.branch);
+    }
+    pe_version_info_free(&vi);
+    pe_close(pe);
+}
+
+void facts_gather_files(kb_facts *f, kb_target *t)
+{
+    if (!f->files_available)
+        return;
+    size_t n = sizeof kernel_files / sizeof kernel_files[0];
+    f->files = calloc(n, sizeof *f->files);
+    if (f->files == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        facts_file *x = &f->files[f->nfiles++];
+        x->role = kernel_files[i].role;
+        char *host = NULL;
+        kb_error e = {0};
+        if (target_file(t, kernel_files[i].path, &host, &e) != 0) {
+            kb_buf p = KB_BUF_INIT;
+            kb_buf_printf(&p, "%s/%s", f->windows_dir ? f->windows_dir : "Windows", kernel_files[i].path);
+            for (size_t k = 0; k < p.len; k++)
+                if (p.data[k] == '\\')
+                    p.data[k] = '/';
+            x->path = p.data;
+            if (e.kind != KB_ERR_NOTFOUND) {
+                x->error = strdup(e.msg);
+                facts_warn(f, "%s", e.msg);
+            }
+            continue;
+        }
+        x->present = true;
+        x->path = relative_path(f, host);
+        read_version(x, host);
+        if (x->error)
+            facts_warn(f, "%s: %s", x->path, x->error);
+        free(host);
+    }
+    /* The SYSTEM hive's environment decides the architecture; the kernel is the fallback. */
+    const facts_file *k = facts_find_file(f, "kernel");
+    if (f->arch == KB_ARCH_UNKNOWN && k && k->present && !k->error) {
+        f->arch = k->machine == PE_MACHINE_AMD64 ? KB_ARCH_X64
+                  : k->machine == PE_MACHINE_I386 ? KB_ARCH_X86
+                  : k->machine == PE_MACHINE_IA64 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
+        if (f->arch != KB_ARCH_UNKNOWN)
+            f->arch_source = "kernel machine type";
+    } else if (f->arch != KB_ARCH_UNKNOWN && k && k->present && !k->error) {
+        kb_arch from_kernel = k->machine == PE_MACHINE_AMD64 ? KB_ARCH_X64
+                              : k->machine == PE_MACHINE_I386 ? KB_ARCH_X86
+                              : k->machine == PE_MACHINE_IA64 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
+        if (from_kernel != KB_ARCH_UNKNOWN && from_kernel != f->arch)
+            facts_warn(f, "architecture: the SYSTEM hive says %s but %s is a %s image",
+                       facts_arch_name(f->arch), k->path, facts_arch_name(from_kernel));
+    }
+}

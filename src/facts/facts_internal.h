@@ -1,0 +1,31 @@
+/* Helpers shared by the fact gatherers. */
+#ifndef KBAUDIT_FACTS_INTERNAL_H
+#define KBAUDIT_FACTS_INTERNAL_H
+
+#include "kbaudit/facts.h"
+
+#define CURRENT_VERSION_KEY "Microsoft\\Windows NT\\CurrentVersion"
+#define CBS_KEY "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing"
+
+/* Adds a warning line (printf-style). Out of memory is ignored: warnings are best effort. */
+void facts_warn(kb_facts *f, const char *fmt, ...) KB_PRINTF(2, 3);
+/* "SOFTWARE\key\value" (value may be NULL for a key), malloc'ed. */
+char *facts_source(kb_hive_id hive, const char *key, const char *value);
+char *facts_strdup(const char *s);
+
+/* A string value into a fact; a missing value leaves it absent, a corrupt one warns too. */
+void facts_read_str(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, const char *value,
+                    fact_str *out);
+void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, const char *value,
+                    fact_num *out);
+void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, fact_flag *out);
+
+/* The current control set's key prefix ("ControlSet001"), or NULL when SYSTEM is unavailable. */
+const char *facts_control_set(const kb_facts *f, char buf[32]);
+
+void facts_gather_os(kb_facts *f, kb_target *t);
+void facts_gather_files(kb_facts *f, kb_target *t);
+void facts_gather_packages(kb_facts *f, kb_target *t);
+void facts_gather_pending(kb_facts *f, kb_target *t);
+
+#endif

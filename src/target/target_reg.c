@@ -1,0 +1,116 @@
+/* Registry reads through a target: hive + key path + value name. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "target_internal.h"
+
+static int find_key(kb_target *t, kb_hive_id id, const char *key, const regf_hive **h, regf_off *k,
+                    kb_error *err)
+{
+    *h = target_hive(t, id, err);
+    if (*h == NULL)
+        return -1;
+    return regf_key_lookup(*h, regf_root(*h), key, k, err);
+}
+
+int target_reg_key_exists(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err)
+{
+    const regf_hive *h;
+    regf_off k;
+    kb_error e = {0};
+    *exists = false;
+    if (find_key(t, id, key, &h, &k, &e) == 0) {
+        *exists = true;
+        return 0;
+    }
+    if (e.kind == KB_ERR_NOTFOUND && h != NULL)
+        return 0;
+    if (err)
+        *err = e;
+    return -1;
+}
+
+static int find_value(kb_target *t, kb_hive_id id, const char *key, const char *value,
+                      const regf_hive **h, regf_off *v, kb_error *err)
+{
+    regf_off k;
+    if (find_key(t, id, key, h, &k, err) != 0)
+        return -1;
+    return regf_value_lookup(*h, k, value, v, err);
+}
+
+int target_reg_string(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
+                      kb_error *err)
+{
+    const regf_hive *h;
+    regf_off v;
+    if (find_value(t, id, key, value, &h, &v, err) != 0)
+        return -1;
+    return regf_value_string(h, v, out, err);
+}
+
+int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t *out,
+                     kb_error *err)
+{
+    const regf_hive *h;
+    regf_off v;
+    if (find_value(t, id, key, value, &h, &v, err) != 0)
+        return -1;
+    return regf_value_dword(h, v, out, err);
+}
+
+int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
+                     uint32_t *type, kb_error *err)
+{
+    const regf_hive *h;
+    regf_off v;
+    regf_value_info vi;
+    kb_buf scratch = KB_BUF_INIT;
+    const uint8_t *d;
+    uint32_t n;
+    if (find_value(t, id, key, value, &h, &v, err) != 0 || regf_value_info_get(h, v, &vi, err) != 0 ||
+        regf_value_data(h, v, &scratch, &d, &n, err) != 0) {
+        kb_buf_free(&scratch);
+        return -1;
+    }
+    *type = vi.type;
+    int r = kb_buf_append(out, d, n) ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
+    kb_buf_free(&scratch);
+    return r;
+}
+
+int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
+                       kb_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    const regf_hive *h;
+    regf_off k;
+    regf_offlist kids = {0};
+    if (find_key(t, id, key, &h, &k, err) != 0 || regf_key_subkeys(h, k, &kids, err) != 0) {
+        regf_offlist_free(&kids);
+        return -1;
+    }
+    int r = 0;
+    *names = calloc(kids.n ? kids.n : 1, sizeof **names);
+    if (*names == NULL)
+        r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    kb_buf name = KB_BUF_INIT;
+    for (size_t i = 0; r == 0 && i < kids.n; i++) {
+        kb_buf_reset(&name);
+        if (regf_key_name(h, kids.v[i], &name, err) != 0)
+            r = -1;
+        else if (((*names)[i] = strdup(name.data ? name.data : "")) == NULL)
+            r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+        else
+            ++*n;
+    }
+    kb_buf_free(&name);
+    regf_offlist_free(&kids);
+    if (r != 0) {
+        target_free_names(*names, *n);
+        *names = NULL;
+        *n = 0;
+    }
+    return r;
+}
