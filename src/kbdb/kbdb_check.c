@@ -128,8 +128,7 @@ static void check_refs(checker *c, const kbdb_update *u, const kbdb_ref *refs, s
         else if (t != NULL && r->outside)
             problem(c, u->kb, "KB%u marks KB%u as outside the database, but it is described here", (unsigned)u->kb,
                     (unsigned)r->kb);
-        if (t != NULL && strcmp(verb, "supersedes") == 0 && u->date.year && t->date.year &&
-            !kbdb_date_before(t->date, u->date)) {
+        if (t != NULL && strcmp(verb, "supersedes") == 0 && !kbdb_date_maybe_before(t->date, u->date)) {
             char du[16], dt[16];
             fmt_date(du, sizeof du, u->date);
             fmt_date(dt, sizeof dt, t->date);

@@ -36,7 +36,8 @@ int kbdb_xml_parse(const char *data, size_t size, const char *name, xmlDocPtr *d
 /* Builds the structs from a validated document. `db->name` is already set. */
 int kbdb_build(xmlDocPtr doc, kbdb *db, kb_error *err);
 
-/* True when a is certainly earlier than b (both known; month-only dates compare by month). */
-int kbdb_date_before(kbdb_date a, kbdb_date b);
+/* True unless a is certainly not earlier than b: unknown dates and the same month at
+ * month precision give the benefit of the doubt. */
+int kbdb_date_maybe_before(kbdb_date a, kbdb_date b);
 
 #endif

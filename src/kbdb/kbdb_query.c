@@ -55,13 +55,13 @@ int kbdb_date_cmp(kbdb_date a, kbdb_date b)
     return ka < kb ? -1 : ka > kb;
 }
 
-int kbdb_date_before(kbdb_date a, kbdb_date b)
+int kbdb_date_maybe_before(kbdb_date a, kbdb_date b)
 {
     if (a.year == 0 || b.year == 0)
-        return 0;
-    if (a.day == 0 || b.day == 0) {   /* month precision: only a smaller month is certain */
+        return 1;
+    if (a.day == 0 || b.day == 0) {   /* month precision: the same month may be earlier */
         kbdb_date ma = {a.year, a.month, 0}, mb = {b.year, b.month, 0};
-        return kbdb_date_cmp(ma, mb) < 0;
+        return kbdb_date_cmp(ma, mb) <= 0;
     }
     return kbdb_date_cmp(a, b) < 0;
 }

@@ -32,10 +32,11 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_i
     xmlStopParser(ctxt);
 }
 
-/* Keeps the first error (the root cause) and counts the rest. */
+/* Keeps the first error that points at a line (RELAX NG often reports a vague summary
+ * without a node first, then the precise error on the node) and counts them all. */
 typedef struct first_error {
     char msg[KB_ERROR_MAX];
-    int line;
+    long line;
     unsigned count;
 } first_error;
 
@@ -52,10 +53,20 @@ static void collect(void *data, kb_xml_error_ptr e)
     first_error *fe = data;
     if (e == NULL || e->level == XML_ERR_WARNING)
         return;
-    if (fe->count++ == 0) {
-        copy_message(fe->msg, sizeof fe->msg, e->message);
-        fe->line = e->line;
-    }
+    fe->count++;
+    long line = e->line;
+    const xmlNode *node = e->node;
+    if (line == 0 && node != NULL)
+        line = xmlGetLineNo(node);
+    if (fe->msg[0] != '\0' && (fe->line != 0 || line == 0))
+        return;   /* keep the one we have */
+    char msg[KB_ERROR_MAX - 96];   /* room for the element name below */
+    copy_message(msg, sizeof msg, e->message);
+    if (node != NULL && node->type == XML_ELEMENT_NODE && node->name != NULL)
+        snprintf(fe->msg, sizeof fe->msg, "element <%.64s>: %s", (const char *)node->name, msg);
+    else
+        snprintf(fe->msg, sizeof fe->msg, "%s", msg);
+    fe->line = line;
 }
 
 /* libxml2 reports a few errors (allocation, schema internals) through the generic
@@ -114,7 +125,7 @@ static int validate(xmlDocPtr doc, const char *name, kb_error *err)
     xmlRelaxNGSetParserStructuredErrors(pctxt, collect, &fe);
     schema = xmlRelaxNGParse(pctxt);
     if (schema == NULL) {
-        kb_error_set(err, KB_ERR_UNSUPPORTED, "embedded schema kbdb.rng: line %d: %s", fe.line,
+        kb_error_set(err, KB_ERR_UNSUPPORTED, "embedded schema kbdb.rng: line %ld: %s", fe.line,
                      fe.count ? fe.msg : "cannot be compiled");
         goto out;
     }
@@ -128,10 +139,10 @@ static int validate(xmlDocPtr doc, const char *name, kb_error *err)
     if (v == 0) {
         rc = 0;
     } else if (fe.count > 1) {
-        kb_error_set(err, KB_ERR_FORMAT, "%s: line %d: does not match the kbdb schema: %s (and %u more errors)",
-                     name, fe.line, fe.msg, fe.count - 1);
+        kb_error_set(err, KB_ERR_FORMAT, "%s: line %ld: does not match the kbdb schema: %s (%u errors in all)",
+                     name, fe.line, fe.msg, fe.count);
     } else {
-        kb_error_set(err, KB_ERR_FORMAT, "%s: line %d: does not match the kbdb schema: %s", name, fe.line,
+        kb_error_set(err, KB_ERR_FORMAT, "%s: line %ld: does not match the kbdb schema: %s", name, fe.line,
                      fe.count ? fe.msg : "validation failed");
     }
 out:
