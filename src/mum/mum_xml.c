@@ -84,9 +84,8 @@ static xmlParserInputPtr refuse_resolve(void *ctx, const xmlChar *public_id, con
     return NULL;
 }
 
-static void keep_first_error(void *ctx, xmlErrorPtr e)
+static void record_error(mum_guard *g, xmlErrorPtr e)
 {
-    mum_guard *g = guard_of(ctx);
     if (g == NULL || e == NULL || e->level < XML_ERR_ERROR || g->failed || g->xml_error)
         return;
     const char *m = e->message ? e->message : "malformed XML";
@@ -94,8 +93,54 @@ static void keep_first_error(void *ctx, xmlErrorPtr e)
     while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == '\r' || m[n - 1] == ' '))
         n--;
     snprintf(g->msg, sizeof g->msg, "%.*s", (int)n, m);
+    for (char *c = g->msg; *c; c++)   /* one line: libxml2 puts "\nBytes: 0x.." in some */
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
     g->xml_error = true;
-    g->line = e->line;
+    g->line = e->line > 0 ? e->line : current_line(g);
+}
+
+static void keep_first_error(void *ctx, xmlErrorPtr e)
+{
+    record_error(guard_of(ctx), e);
+}
+
+/* Errors libxml2 raises without a parser context (the encoding converter's "input conversion
+ * failed", "I/O error: encoder error") go to the thread's global handlers, which print to
+ * stderr by default. While a document is parsed they are routed to the guard instead, and
+ * the previous handlers are put back afterwards: other modules keep their own. */
+typedef struct quiet {
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+} quiet;
+
+static void keep_first_global_error(void *data, xmlErrorPtr e)
+{
+    record_error(data, e);
+}
+
+static void drop_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static void quiet_begin(quiet *q, mum_guard *g)
+{
+    q->structured = xmlStructuredError;
+    q->structured_ctx = xmlStructuredErrorContext;
+    q->generic = xmlGenericError;
+    q->generic_ctx = xmlGenericErrorContext;
+    xmlSetStructuredErrorFunc(g, keep_first_global_error);
+    xmlSetGenericErrorFunc(NULL, drop_generic);
+}
+
+static void quiet_end(const quiet *q)
+{
+    xmlSetStructuredErrorFunc(q->structured_ctx, q->structured);
+    xmlSetGenericErrorFunc(q->generic_ctx, q->generic);
 }
 
 /* Counts one more element at one more level; false (and the parser stopped) past a bound. */
@@ -207,7 +252,10 @@ xmlDocPtr mum_xml_parse(const void *data, size_t size, const char *name, kb_erro
     ctxt->sax->startElementNs = dom_start;
     ctxt->sax->endElementNs = dom_end;
     ctxt->_private = &g;
+    quiet q;
+    quiet_begin(&q, &g);
     xmlParseDocument(ctxt);
+    quiet_end(&q);
     xmlDocPtr doc = ctxt->myDoc;
     ctxt->myDoc = NULL;
     bool ok = !g.failed && !g.xml_error && ctxt->wellFormed && doc != NULL &&
@@ -244,8 +292,11 @@ int mum_xml_stream(mum_guard *g, mum_read_fn read, void *src, kb_error *err)
         return -1;
     }
     xmlInitParser();
+    quiet q;
+    quiet_begin(&q, g);
     xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, NULL, buf, (int)got, g->name);
     if (ctxt == NULL) {
+        quiet_end(&q);
         free(buf);
         return kb_error_set(err, KB_ERR_NOMEM, "%s: out of memory creating the XML parser", g->name);
     }
@@ -269,6 +320,7 @@ int mum_xml_stream(mum_guard *g, mum_read_fn read, void *src, kb_error *err)
     }
     g->ctxt = NULL;
     xmlFreeParserCtxt(ctxt);
+    quiet_end(&q);
     free(buf);
     return rc;
 }

@@ -72,6 +72,9 @@ def build(src, out, line):
         ops = ''.join('    <DeleteFile path="\\SystemRoot\\WinSxS\\Temp\\%d.tmp"/>\n' % i
                       for i in range(int(args[0])))
         write(target, (PENDING_PREFIX + ops + PENDING_SUFFIX).encode())
+    elif kind == 'escaped':
+        text = line.split(None, 2)[2]
+        write(target, text.encode('latin-1').decode('unicode_escape').encode('latin-1'))
     elif kind == 'sparse':
         write(target, b'<?xml version="1.0"?>\n')
         os.truncate(target, int(args[0]))
