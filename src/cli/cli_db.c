@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kbaudit/json.h"
 #include "kbaudit/kbdb.h"
 
 const char cli_db_help[] =
@@ -120,155 +121,179 @@ static const char *q(const kbdb_update *u, unsigned flag)
     return (u->unconfirmed & flag) ? "?" : "";
 }
 
-static void json_str(FILE *fp, const char *s)
-{
-    if (s == NULL) {
-        fputs("null", fp);
-        return;
-    }
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", fp);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('"', fp);
-}
-
 static const char *const field_flags[] = {"kind",          "released", "title",  "arch",   "supersedes",
                                           "prerequisites", "reboot",   "build",  "kernel", "esu"};
 
-static void json_refs(FILE *fp, bool has, const kbdb_ref *r, size_t n)
+static void json_refs(kb_json *j, bool has, const kbdb_ref *r, size_t n)
 {
     if (!has) {
-        fputs("null", fp);
+        json_null(j);
         return;
     }
-    fputc('[', fp);
+    json_array_begin(j);
     for (size_t i = 0; i < n; i++) {
-        fputs(i ? ", {" : "{", fp);
-        if (r[i].kb)
-            fprintf(fp, "\"kb\": \"KB%u\"", (unsigned)r[i].kb);
-        else
-            fprintf(fp, "\"kind\": \"%s\", \"latest\": %s", kbdb_kind_name(r[i].kind), r[i].latest ? "true" : "false");
-        if (r[i].unconfirmed)
-            fputs(", \"unconfirmed\": true", fp);
-        if (r[i].outside)
-            fputs(", \"outside\": true", fp);
-        fputc('}', fp);
+        char kb[16];
+        json_object_begin(j);
+        if (r[i].kb) {
+            snprintf(kb, sizeof kb, "KB%u", (unsigned)r[i].kb);
+            json_key(j, "kb");
+            json_string(j, kb);
+        } else {
+            json_key(j, "kind");
+            json_string(j, kbdb_kind_name(r[i].kind));
+            json_key(j, "latest");
+            json_bool(j, r[i].latest);
+        }
+        json_key(j, "unconfirmed");
+        json_bool(j, r[i].unconfirmed);
+        if (r[i].outside) {
+            json_key(j, "outside");
+            json_bool(j, true);
+        }
+        json_object_end(j);
     }
-    fputc(']', fp);
+    json_array_end(j);
 }
 
-static void json_update(FILE *fp, const kbdb_update *u, const char *indent)
+static void json_update(kb_json *j, const kbdb_update *u)
 {
     char buf[32];
-    fprintf(fp, "%s{\"kb\": \"KB%u\", \"kind\": \"%s\", \"released\": ", indent, (unsigned)u->kb,
-            kbdb_kind_name(u->kind));
+    json_object_begin(j);
+    snprintf(buf, sizeof buf, "KB%u", (unsigned)u->kb);
+    json_key(j, "kb");
+    json_string(j, buf);
+    json_key(j, "kind");
+    json_string(j, kbdb_kind_name(u->kind));
     fmt_date(buf, sizeof buf, u->date);
-    if (u->date.year)
-        json_str(fp, buf);
-    else
-        fputs("null", fp);
-    fputs(", \"title\": ", fp);
-    json_str(fp, u->title);
-    fputs(", \"arch\": ", fp);
+    json_key(j, "released");
+    json_string(j, u->date.year ? buf : NULL);
+    json_key(j, "title");
+    json_string(j, u->title);
+    json_key(j, "arch");
     if (u->archs == 0) {
-        fputs("null", fp);
+        json_null(j);
     } else {
-        const char *sep = "[";
         static const char *const names[] = {"x86", "x64", "ia64"};
+        json_array_begin(j);
         for (int i = 0; i < 3; i++)
-            if (u->archs & (1u << i)) {
-                fprintf(fp, "%s\"%s\"", sep, names[i]);
-                sep = ", ";
-            }
-        fputc(']', fp);
+            if (u->archs & (1u << i))
+                json_string(j, names[i]);
+        json_array_end(j);
     }
-    fputs(", \"supersedes\": ", fp);
-    json_refs(fp, u->has_supersedes, u->supersedes, u->nsupersedes);
-    fputs(", \"prerequisites\": ", fp);
-    json_refs(fp, u->has_prerequisites, u->prerequisites, u->nprerequisites);
-    fprintf(fp, ", \"reboot\": \"%s\", \"build\": ", kbdb_tristate_name(u->reboot));
+    json_key(j, "supersedes");
+    json_refs(j, u->has_supersedes, u->supersedes, u->nsupersedes);
+    json_key(j, "prerequisites");
+    json_refs(j, u->has_prerequisites, u->prerequisites, u->nprerequisites);
+    json_key(j, "reboot");
+    json_string(j, kbdb_tristate_name(u->reboot));
+    json_key(j, "build");
     if (u->build)
-        fprintf(fp, "%u", u->build);
+        json_uint(j, u->build);
     else
-        fputs("null", fp);
-    fputs(", \"kernel\": ", fp);
+        json_null(j);
+    json_key(j, "kernel");
     if (u->has_kernel) {
         fmt_version(buf, sizeof buf, u->kernel);
-        fprintf(fp, "{\"file\": \"ntoskrnl.exe\", \"version\": \"%s\", \"basis\": \"%s\"}", buf,
-                u->kernel_threshold ? "threshold" : "exact");
+        json_object_begin(j);
+        json_key(j, "file");
+        json_string(j, "ntoskrnl.exe");
+        json_key(j, "version");
+        json_string(j, buf);
+        json_key(j, "basis");
+        json_string(j, u->kernel_threshold ? "threshold" : "exact");
+        json_object_end(j);
     } else {
-        fputs("null", fp);
+        json_null(j);
     }
-    fputs(", \"files\": [", fp);
+    json_key(j, "files");
+    json_array_begin(j);
     for (size_t i = 0; i < u->nfiles; i++) {
         const kbdb_file *f = &u->files[i];
         fmt_version(buf, sizeof buf, f->version);
-        fprintf(fp, "%s{\"name\": ", i ? ", " : "");
-        json_str(fp, f->name);
-        fprintf(fp, ", \"version\": \"%s\", \"role\": \"%s\", \"basis\": \"%s\"%s}", buf,
-                f->marker ? "marker" : "shipped", f->threshold ? "threshold" : "exact",
-                f->unconfirmed ? ", \"unconfirmed\": true" : "");
+        json_object_begin(j);
+        json_key(j, "name");
+        json_string(j, f->name);
+        json_key(j, "version");
+        json_string(j, buf);
+        json_key(j, "role");
+        json_string(j, f->marker ? "marker" : "shipped");
+        json_key(j, "basis");
+        json_string(j, f->threshold ? "threshold" : "exact");
+        json_key(j, "unconfirmed");
+        json_bool(j, f->unconfirmed);
+        json_object_end(j);
     }
-    fprintf(fp, "], \"esu\": \"%s\", \"unconfirmed\": [", kbdb_tristate_name(u->esu));
-    const char *sep = "";
+    json_array_end(j);
+    json_key(j, "esu");
+    json_string(j, kbdb_tristate_name(u->esu));
+    json_key(j, "unconfirmed");
+    json_array_begin(j);
     for (unsigned i = 0; i < sizeof field_flags / sizeof field_flags[0]; i++)
-        if (u->unconfirmed & (1u << i)) {
-            fprintf(fp, "%s\"%s\"", sep, field_flags[i]);
-            sep = ", ";
-        }
-    fputs("], \"source\": ", fp);
-    json_str(fp, u->source);
-    fputs(", \"sources\": [", fp);
-    for (size_t i = 0; i < u->nsources; i++) {
-        fputs(i ? ", " : "", fp);
-        json_str(fp, u->sources[i]->id);
-    }
-    fputs("], \"notes\": [", fp);
+        if (u->unconfirmed & (1u << i))
+            json_string(j, field_flags[i]);
+    json_array_end(j);
+    json_key(j, "source");
+    json_string(j, u->source);
+    json_key(j, "sources");
+    json_array_begin(j);
+    for (size_t i = 0; i < u->nsources; i++)
+        json_string(j, u->sources[i]->id);
+    json_array_end(j);
+    json_key(j, "notes");
+    json_array_begin(j);
     for (size_t i = 0; i < u->nnotes; i++) {
-        fputs(i ? ", {\"field\": " : "{\"field\": ", fp);
-        json_str(fp, u->notes[i].field);
-        fputs(", \"text\": ", fp);
-        json_str(fp, u->notes[i].text);
-        fputc('}', fp);
+        json_object_begin(j);
+        json_key(j, "field");
+        json_string(j, u->notes[i].field);
+        json_key(j, "text");
+        json_string(j, u->notes[i].text);
+        json_object_end(j);
     }
-    fputs("]}", fp);
+    json_array_end(j);
+    json_object_end(j);
+}
+
+/* Writes a finished document; a failure is a write error on standard output. */
+static int json_finish(kb_json *j)
+{
+    int rc = json_write(j, stdout) == 0 ? 0 : EXIT_USAGE;
+    if (rc != 0)
+        fprintf(stderr, "kbaudit: standard output: write error\n");
+    json_free(j);
+    return rc;
 }
 
 /* ---- list ---- */
 
-static int do_list(const db_opts *o)
+static bool wanted(const db_opts *o, const kbdb_update *u)
 {
-    if (o->nargs != 0)
-        return cli_usage_error("db", "list takes no arguments");
-    kbdb *db = NULL;
-    int rc = load(o, &db);
-    if (rc != 0)
-        return rc;
-    if (o->json) {
-        fputs("{\"database\": ", stdout);
-        json_str(stdout, db->name);
-        fputs(", \"updates\": [", stdout);
-    }
-    size_t shown = 0;
+    return o->kind == KBDB_KIND_NONE || u->kind == o->kind;
+}
+
+static int list_json(const db_opts *o, const kbdb *db)
+{
+    kb_json j;
+    json_init(&j);
+    json_object_begin(&j);
+    json_key(&j, "database");
+    json_string(&j, db->name);
+    json_key(&j, "updates");
+    json_array_begin(&j);
+    for (size_t i = 0; i < db->nupdates; i++)
+        if (wanted(o, &db->updates[i]))
+            json_update(&j, &db->updates[i]);
+    json_array_end(&j);
+    json_object_end(&j);
+    return json_finish(&j);
+}
+
+static void list_text(const db_opts *o, const kbdb *db)
+{
     bool any_unconfirmed = false;
     for (size_t i = 0; i < db->nupdates; i++) {
         const kbdb_update *u = &db->updates[i];
-        if (o->kind != KBDB_KIND_NONE && u->kind != o->kind)
+        if (!wanted(o, u))
             continue;
-        if (o->json) {
-            fputs(shown ? ",\n" : "\n", stdout);
-            json_update(stdout, u, "  ");
-            shown++;
-            continue;
-        }
         char date[16], kernel[32] = "-", build[8] = "-", kb[16];
         char c_kind[24], c_date[24], c_build[16], c_kernel[40];
         fmt_date(date, sizeof date, u->date);
@@ -285,14 +310,25 @@ static int do_list(const db_opts *o)
                u->title ? u->title : "-", u->title ? q(u, KBDB_U_TITLE) : "");
         any_unconfirmed |= (u->unconfirmed & (KBDB_U_KIND | KBDB_U_DATE | KBDB_U_BUILD | KBDB_U_KERNEL |
                                               KBDB_U_TITLE)) != 0;
-        shown++;
     }
-    if (o->json)
-        fputs(shown ? "\n]}\n" : "]}\n", stdout);
-    else if (any_unconfirmed)
+    if (any_unconfirmed)
         printf("(? marks a value the sources do not confirm; 'kbaudit db show KB' tells why)\n");
+}
+
+static int do_list(const db_opts *o)
+{
+    if (o->nargs != 0)
+        return cli_usage_error("db", "list takes no arguments");
+    kbdb *db = NULL;
+    int rc = load(o, &db);
+    if (rc != 0)
+        return rc;
+    if (o->json)
+        rc = list_json(o, db);
+    else
+        list_text(o, db);
     kbdb_free(db);
-    return 0;
+    return rc;
 }
 
 /* ---- show ---- */
@@ -392,16 +428,66 @@ static int do_show(const db_opts *o)
         return EXIT_NOT_COMPLIANT;
     }
     if (o->json) {
-        json_update(stdout, u, "");
-        fputc('\n', stdout);
+        kb_json j;
+        json_init(&j);
+        json_update(&j, u);
+        rc = json_finish(&j);
     } else {
         show_text(db, u);
     }
     kbdb_free(db);
-    return 0;
+    return rc;
 }
 
 /* ---- baseline ---- */
+
+static void baseline_json(kb_json *j, const kbdb *db)
+{
+    char buf[32];
+    json_object_begin(j);
+    json_key(j, "id");
+    json_string(j, db->baseline_id);
+    json_key(j, "title");
+    json_string(j, db->baseline_title);
+    json_key(j, "requirements");
+    json_array_begin(j);
+    for (size_t i = 0; i < db->nbaseline; i++) {
+        const kbdb_requirement *r = &db->baseline[i];
+        json_object_begin(j);
+        json_key(j, "id");
+        json_string(j, r->id);
+        json_key(j, "order");
+        json_uint(j, r->order);
+        snprintf(buf, sizeof buf, "KB%u", (unsigned)r->kb);
+        json_key(j, "kb");
+        json_string(j, buf);
+        json_key(j, "kind");
+        json_string(j, kbdb_kind_name(r->kind));
+        json_key(j, "accept_later");
+        json_bool(j, r->accept_later);
+        json_key(j, "min_kernel");
+        if (r->has_min_kernel)
+            fmt_version(buf, sizeof buf, r->min_kernel);
+        json_string(j, r->has_min_kernel ? buf : NULL);
+        json_key(j, "order_unconfirmed");
+        json_bool(j, r->order_unconfirmed);
+        json_key(j, "text");
+        json_string(j, r->text);
+        json_key(j, "notes");
+        json_array_begin(j);
+        for (size_t k = 0; k < r->nnotes; k++)
+            json_string(j, r->notes[k]);
+        json_array_end(j);
+        json_key(j, "sources");
+        json_array_begin(j);
+        for (size_t k = 0; k < r->nsources; k++)
+            json_string(j, r->sources[k]->id);
+        json_array_end(j);
+        json_object_end(j);
+    }
+    json_array_end(j);
+    json_object_end(j);
+}
 
 static int do_baseline(const db_opts *o)
 {
@@ -411,47 +497,28 @@ static int do_baseline(const db_opts *o)
     int rc = load(o, &db);
     if (rc != 0)
         return rc;
-    char buf[32];
     if (o->json) {
-        fputs("{\"id\": ", stdout);
-        json_str(stdout, db->baseline_id);
-        fputs(", \"title\": ", stdout);
-        json_str(stdout, db->baseline_title);
-        fputs(", \"requirements\": [", stdout);
-    } else {
-        printf("%s\n", db->baseline_title ? db->baseline_title : db->baseline_id);
+        kb_json j;
+        json_init(&j);
+        baseline_json(&j, db);
+        rc = json_finish(&j);
+        kbdb_free(db);
+        return rc;
     }
+    char buf[32];
+    printf("%s\n", db->baseline_title ? db->baseline_title : db->baseline_id);
     for (size_t i = 0; i < db->nbaseline; i++) {
         const kbdb_requirement *r = &db->baseline[i];
-        if (r->has_min_kernel)
-            fmt_version(buf, sizeof buf, r->min_kernel);
-        if (o->json) {
-            fprintf(stdout, "%s\n  {\"id\": ", i ? "," : "");
-            json_str(stdout, r->id);
-            fprintf(stdout, ", \"order\": %u, \"kb\": \"KB%u\", \"kind\": \"%s\", \"accept_later\": %s, "
-                            "\"min_kernel\": ",
-                    r->order, (unsigned)r->kb, kbdb_kind_name(r->kind), r->accept_later ? "true" : "false");
-            json_str(stdout, r->has_min_kernel ? buf : NULL);
-            fprintf(stdout, ", \"order_unconfirmed\": %s, \"text\": ", r->order_unconfirmed ? "true" : "false");
-            json_str(stdout, r->text);
-            fputs(", \"sources\": [", stdout);
-            for (size_t j = 0; j < r->nsources; j++) {
-                fputs(j ? ", " : "", stdout);
-                json_str(stdout, r->sources[j]->id);
-            }
-            fputs("]}", stdout);
-            continue;
-        }
         printf("%u. %-7s KB%u%s (%s)%s\n", r->order, r->id, (unsigned)r->kb, r->accept_later ? " or later" : "",
                kbdb_kind_name(r->kind), r->order_unconfirmed ? "  [order unconfirmed]" : "");
-        if (r->has_min_kernel)
+        if (r->has_min_kernel) {
+            fmt_version(buf, sizeof buf, r->min_kernel);
             printf("   %-7s or ntoskrnl.exe %s or later\n", "", buf);
+        }
         printf("   %-7s %s\n", "", r->text ? r->text : "");
-        for (size_t j = 0; j < r->nnotes; j++)
-            printf("   %-7s note: %s\n", "", r->notes[j]);
+        for (size_t k = 0; k < r->nnotes; k++)
+            printf("   %-7s note: %s\n", "", r->notes[k]);
     }
-    if (o->json)
-        fputs("\n]}\n", stdout);
     kbdb_free(db);
     return 0;
 }
