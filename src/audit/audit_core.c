@@ -1,0 +1,237 @@
+/* audit_run: facts + knowledge base -> verdict, requirements, plan, warnings. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_internal.h"
+
+const char *audit_version(const uint16_t v[4], char buf[24])
+{
+    snprintf(buf, 24, "%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
+    return buf;
+}
+
+static char **push(audit_ctx *c, char ***list, size_t *n, char *s)
+{
+    if (s == NULL)
+        return NULL;
+    char **v = realloc(*list, (*n + 1) * sizeof *v);
+    if (v == NULL) {
+        free(s);
+        c->oom = true;
+        return NULL;
+    }
+    *list = v;
+    v[(*n)++] = s;
+    return v;
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *audit_printf(audit_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    if (s == NULL)
+        c->oom = true;
+    return s;
+}
+
+void audit_warn(audit_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    push(c, &c->r->warnings, &c->r->nwarnings, s);
+}
+
+void audit_add_pending(audit_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    c->r->pending_reboot = true;
+    push(c, &c->r->pending_reasons, &c->r->npending_reasons, s);
+}
+
+static int cmp_status(const void *a, const void *b)
+{
+    uint32_t x = ((const kb_status *)a)->kb, y = ((const kb_status *)b)->kb;
+    return x < y ? -1 : x > y;
+}
+
+static kb_state state_of(const facts_package *p)
+{
+    if (!p->has_state)
+        return KB_STATE_MANIFEST_ONLY;
+    switch (p->state) {
+    case 0x70: case 0x80: case 0x50:
+        return KB_STATE_INSTALLED;
+    case 0x30: case 0x40: case 0x60: case 0x65:
+        return KB_STATE_PENDING;
+    case 0x05: case 0xFFFFFFE0u: case 0xFFFFFFC0u: case 0xFFFFFF90u: case 0xFFFFFF80u:
+        return KB_STATE_REMOVING;
+    default:
+        return KB_STATE_ABSENT;
+    }
+}
+
+/* One state per KB over all its packages (Package_1_for_KB..., Package_for_KB..._sc...):
+ * any package in progress makes the KB pending; otherwise an installed one makes it
+ * installed; a broken or uninstalling package counts only when nothing is installed. */
+static int rank(kb_state s)
+{
+    static const int ranks[] = {[KB_STATE_ABSENT] = 0, [KB_STATE_MANIFEST_ONLY] = 1,
+                                [KB_STATE_REMOVING] = 2, [KB_STATE_INSTALLED] = 3,
+                                [KB_STATE_PENDING] = 4};
+    return ranks[s];
+}
+
+static void index_packages(audit_ctx *c)
+{
+    const kb_facts *f = c->f;
+    c->kbs = calloc(f->npackages ? f->npackages : 1, sizeof *c->kbs);
+    if (c->kbs == NULL) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < f->npackages; i++) {
+        const facts_package *p = &f->packages[i];
+        if (p->kb == 0)
+            continue;
+        kb_state s = state_of(p);
+        const char *name = p->has_state ? facts_state_name(p->state) : "manifest only";
+        size_t j = 0;
+        while (j < c->nkbs && c->kbs[j].kb != p->kb)
+            j++;
+        if (j == c->nkbs) {
+            c->kbs[c->nkbs++] = (kb_status){p->kb, s, name};
+        } else if (rank(s) > rank(c->kbs[j].state)) {
+            c->kbs[j].state = s;
+            c->kbs[j].state_name = name;
+        }
+        if (s == KB_STATE_REMOVING)
+            audit_warn(c, "KB%u: package %s is in state %s", p->kb, p->identity, name);
+    }
+    qsort(c->kbs, c->nkbs, sizeof *c->kbs, cmp_status);
+}
+
+kb_state audit_kb_state(const audit_ctx *c, uint32_t kb)
+{
+    kb_status key = {kb, KB_STATE_ABSENT, NULL};
+    const kb_status *s = bsearch(&key, c->kbs, c->nkbs, sizeof *c->kbs, cmp_status);
+    return s ? s->state : KB_STATE_ABSENT;
+}
+
+const kbdb_update *audit_newest_installed(const audit_ctx *c, kbdb_kind kind)
+{
+    const kbdb_update *best = NULL;
+    for (size_t i = 0; i < c->nkbs; i++) {
+        if (c->kbs[i].state != KB_STATE_INSTALLED)
+            continue;
+        const kbdb_update *u = kbdb_find(c->db, c->kbs[i].kb);
+        if (u && (kind == KBDB_KIND_NONE || u->kind == kind) &&
+            (best == NULL || kbdb_date_cmp(u->date, best->date) > 0))
+            best = u;
+    }
+    return best;
+}
+
+static void decide(audit_ctx *c)
+{
+    audit_result *r = c->r;
+    size_t missing = 0, pending = 0;
+    for (size_t i = 0; i < r->nreqs; i++) {
+        missing += r->reqs[i].status == AUDIT_MISSING;
+        pending += r->reqs[i].status == AUDIT_PENDING;
+    }
+    bool at_6002 = r->build.effective == 6002;
+    if (missing || pending || at_6002 || r->pending_reboot) {
+        r->verdict = AUDIT_NOT_COMPLIANT;
+        r->verdict_reason = audit_printf(c, "%s%zu requirement(s) missing, %zu pending%s",
+                                         at_6002 ? "build 6002, " : "", missing, pending,
+                                         r->pending_reboot ? ", reboot pending" : "");
+    } else if (r->build.effective != 6003 || !c->f->files_available || !r->build.kernel) {
+        r->verdict = AUDIT_INCONCLUSIVE;
+        r->verdict_reason = audit_printf(
+            c, "%s", !c->f->files_available
+                         ? "requirements hold in the registry, but file versions are unavailable (hive files only): build 6003 cannot be confirmed from ntoskrnl.exe"
+                         : "requirements hold, but the kernel's version could not be read: build 6003 cannot be confirmed");
+    } else {
+        r->verdict = AUDIT_COMPLIANT;
+        r->verdict_reason = audit_printf(c, "build 6003, every requirement satisfied, no reboot pending");
+    }
+    r->exit_code = r->verdict == AUDIT_COMPLIANT ? 0 : 1;
+}
+
+int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, audit_result *out,
+              kb_error *err)
+{
+    static const audit_options defaults = {AUDIT_BASELINE_DEFAULT};
+    memset(out, 0, sizeof *out);
+    out->months_behind = -1;
+    audit_ctx c = {facts, db, opt ? opt : &defaults, out, NULL, 0, false};
+    index_packages(&c);
+    if (audit_host(&c)) {
+        audit_pending(&c);
+        audit_requirements(&c);
+        audit_rollup_level(&c);
+        audit_plan(&c);
+        decide(&c);
+    }
+    free(c.kbs);
+    if (c.oom) {
+        audit_result_free(out);
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory during the audit");
+    }
+    return 0;
+}
+
+void audit_result_free(audit_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->verdict_reason);
+    free(r->product);
+    free(r->edition);
+    for (size_t i = 0; i < r->nreqs; i++)
+        free(r->reqs[i].id), free(r->reqs[i].evidence);
+    free(r->reqs);
+    for (size_t i = 0; i < r->nplan; i++)
+        free(r->plan[i].title), free(r->plan[i].reason);
+    free(r->plan);
+    for (size_t i = 0; i < r->npending_reasons; i++)
+        free(r->pending_reasons[i]);
+    free(r->pending_reasons);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    memset(r, 0, sizeof *r);
+}
+
+const char *audit_verdict_name(audit_verdict v)
+{
+    static const char *const names[] = {"compliant", "not-compliant", "inconclusive", "not-covered"};
+    return v <= AUDIT_NOT_COVERED ? names[v] : "unknown";
+}
+
+const char *audit_status_name(audit_status s)
+{
+    static const char *const names[] = {"satisfied", "pending", "missing"};
+    return s <= AUDIT_MISSING ? names[s] : "unknown";
+}

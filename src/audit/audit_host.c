@@ -1,0 +1,149 @@
+/* The host: is it covered (Windows Server 2008 SP2, x86 or x64), which build is it at
+ * (registry and kernel file, the files decide), and is a reboot pending. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit_internal.h"
+
+static bool contains_ci(const char *s, const char *needle)
+{
+    if (s == NULL)
+        return false;
+    size_t n = strlen(needle);
+    for (; *s; s++)
+        if (strncasecmp(s, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* "6003" -> 6003; anything that is not a plain number -> 0 (unknown). */
+static uint32_t parse_build(const char *s)
+{
+    if (s == NULL || !isdigit((unsigned char)*s))
+        return 0;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    return (*end == '\0' || *end == '.') && v < 100000 ? (uint32_t)v : 0;
+}
+
+static bool not_covered(audit_ctx *c, const char *fmt, const char *detail)
+{
+    audit_result *r = c->r;
+    r->verdict = AUDIT_NOT_COVERED;
+    r->exit_code = 4;
+    r->verdict_reason = audit_printf(c, fmt, detail);
+    return false;
+}
+
+static void read_build(audit_ctx *c)
+{
+    const kb_facts *f = c->f;
+    audit_build *b = &c->r->build;
+    b->registry = parse_build(f->current_build_number.value);
+    if (b->registry == 0)
+        b->registry = parse_build(f->current_build.value);
+    uint32_t lab = parse_build(f->build_lab_ex.value);
+    if (b->registry && lab && lab != b->registry)
+        audit_warn(c, "registry disagrees with itself: CurrentBuildNumber says %u but BuildLabEx says %u",
+                   b->registry, lab);
+    const facts_file *k = facts_find_file(f, "kernel");
+    if (k && k->present && !k->error && k->has_version) {
+        b->kernel = k->file_version[2];
+        memcpy(b->kernel_version, k->file_version, sizeof b->kernel_version);
+        b->has_kernel_version = true;
+    } else if (f->files_available) {
+        audit_warn(c, "the kernel's file version could not be read (%s): the build rests on the registry",
+                   k && k->error ? k->error : k && k->present ? "no version resource" : "ntoskrnl.exe not found");
+    }
+    const facts_file *pae = facts_find_file(f, "kernel-pae");
+    if (b->has_kernel_version && pae && pae->present && !pae->error && pae->has_version &&
+        kbdb_version_cmp(pae->file_version, b->kernel_version) != 0) {
+        char v1[24], v2[24];
+        audit_warn(c, "ntoskrnl.exe is %s but the PAE kernel ntkrnlpa.exe is %s",
+                   audit_version(b->kernel_version, v1), audit_version(pae->file_version, v2));
+    }
+    b->effective = b->kernel ? b->kernel : b->registry;
+    if (b->kernel && b->registry) {
+        b->consistent_known = true;
+        b->consistent = b->kernel == b->registry;
+    }
+    char v[24];
+    if (b->consistent_known && !b->consistent) {
+        if (b->registry > b->kernel)
+            audit_warn(c, "registry says build %u but ntoskrnl.exe is %s: the update that raised the build is "
+                          "waiting for a reboot or failed; the files decide: build %u",
+                       b->registry, audit_version(b->kernel_version, v), b->kernel);
+        else
+            audit_warn(c, "ntoskrnl.exe is %s but the registry still says build %u: CurrentBuildNumber is "
+                          "written at boot, so the host has not restarted into the new kernel",
+                       audit_version(b->kernel_version, v), b->registry);
+    }
+}
+
+bool audit_host(audit_ctx *c)
+{
+    const kb_facts *f = c->f;
+    audit_result *r = c->r;
+    r->product = f->product_name.value ? strdup(f->product_name.value) : NULL;
+    r->edition = f->edition_id.value ? strdup(f->edition_id.value) : NULL;
+    r->arch = f->arch;
+    r->server_core = contains_ci(f->edition_id.value, "Core") ||
+                     contains_ci(f->installation_type.value, "Server Core");
+    read_build(c);
+
+    const char *product = f->product_name.value, *version = f->current_version.value;
+    if (product == NULL && version == NULL)
+        return not_covered(c, "%s", "the product could not be identified (no ProductName or CurrentVersion in SOFTWARE)");
+    if (version && strcmp(version, "6.0") != 0)
+        return not_covered(c, "detected Windows NT %s: these updates are for Windows Server 2008 SP2 "
+                              "(NT 6.0); Windows Server 2008 R2 / Windows 7 is NT 6.1 (build 7601) and has its own update line",
+                           version);
+    if (product && contains_ci(product, "R2"))
+        return not_covered(c, "detected \"%s\": Windows Server 2008 R2 has its own update line (build 7601)", product);
+    if (product && !contains_ci(product, "Server"))
+        return not_covered(c, "detected \"%s\": a client edition of NT 6.0 (Windows Vista); the Windows Server 2008 SP2 "
+                              "updates of the 6003 line do not apply to it (Vista's support ended in 2017)",
+                           product);
+    if (product && !contains_ci(product, "2008"))
+        return not_covered(c, "detected \"%s\": not Windows Server 2008", product);
+    uint32_t build = r->build.effective;
+    if (build && build != 6002 && build != 6003)
+        return not_covered(c, "detected build %s: Windows Server 2008 must be at Service Pack 2 (build 6002 or 6003); "
+                              "RTM reports 6001 (it shipped at SP1 level)",
+                           f->current_build_number.value ? f->current_build_number.value : "?");
+    if (f->arch == KB_ARCH_IA64)
+        return not_covered(c, "%s", "detected an Itanium (IA-64) system: kbaudit covers x86 and x64");
+    if (f->arch == KB_ARCH_UNKNOWN)
+        audit_warn(c, "the architecture is unknown (no SYSTEM hive and no readable kernel)");
+    return true;
+}
+
+void audit_pending(audit_ctx *c)
+{
+    const facts_pending *p = &c->f->pending;
+    const fact_flag *flags[] = {&p->cbs_reboot_pending, &p->cbs_packages_pending, &p->cbs_reboot_in_progress,
+                                &p->wu_reboot_required};
+    for (size_t i = 0; i < 4; i++)
+        if (flags[i]->known && flags[i]->value)
+            audit_add_pending(c, "%s exists", flags[i]->source);
+    if (p->cbs_execute_state.present && p->cbs_execute_state.value != 0xFFFFFFFFu)
+        audit_add_pending(c, "%s is 0x%x (a servicing operation is in progress; 0xffffffff means none)",
+                          p->cbs_execute_state.source, p->cbs_execute_state.value);
+    if (p->pending_file_renames.present && p->pending_file_renames.value > 0)
+        audit_add_pending(c, "%s holds %u file operation(s)", p->pending_file_renames.source,
+                          p->pending_file_renames.value);
+    if (p->pending_xml_operations.present)
+        audit_add_pending(c, "%s exists (%u pending operation(s))", p->pending_xml_operations.source,
+                          p->pending_xml_operations.value);
+    for (size_t i = 0; i < c->f->npackages; i++) {
+        const facts_package *pk = &c->f->packages[i];
+        if (pk->has_state && pk->state == 0x60)
+            audit_add_pending(c, "package %s is install-pending (CurrentState 0x60)", pk->identity);
+    }
+    const audit_build *b = &c->r->build;
+    if (b->consistent_known && b->kernel > b->registry)
+        audit_add_pending(c, "ntoskrnl.exe is build %u but the registry (written at boot) says %u", b->kernel,
+                          b->registry);
+}

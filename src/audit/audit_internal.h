@@ -1,0 +1,54 @@
+/* Shared state of one audit run. */
+#ifndef KBAUDIT_AUDIT_INTERNAL_H
+#define KBAUDIT_AUDIT_INTERNAL_H
+
+#include "kbaudit/audit.h"
+
+/* What the CBS package registry says of one KB, all its packages taken together. */
+typedef enum kb_state {
+    KB_STATE_ABSENT = 0,
+    KB_STATE_MANIFEST_ONLY,   /* a .mum on disk, no CBS key: state unknown */
+    KB_STATE_REMOVING,        /* uninstall pending, or an invalid ("broken") state */
+    KB_STATE_PENDING,         /* staging, staged, install pending, partially installed */
+    KB_STATE_INSTALLED        /* installed, permanent, or superseded (was installed) */
+} kb_state;
+
+typedef struct kb_status {
+    uint32_t kb;
+    kb_state state;
+    const char *state_name;   /* of the package that decided */
+} kb_status;
+
+typedef struct audit_ctx {
+    const kb_facts *f;
+    const kbdb *db;
+    const audit_options *opt;
+    audit_result *r;
+    kb_status *kbs;           /* sorted by kb */
+    size_t nkbs;
+    bool oom;
+} audit_ctx;
+
+/* "6.0.6003.20489" into buf (24 bytes). */
+const char *audit_version(const uint16_t v[4], char buf[24]);
+
+void audit_warn(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
+char *audit_printf(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
+void audit_add_pending(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
+
+kb_state audit_kb_state(const audit_ctx *c, uint32_t kb);
+/* The newest installed update of `kind` (by date), or NULL. */
+const kbdb_update *audit_newest_installed(const audit_ctx *c, kbdb_kind kind);
+
+/* The newest rollup whose ntoskrnl.exe version the host's kernel has reached (same build
+ * line), or NULL. */
+const kbdb_update *audit_kernel_level(const audit_ctx *c);
+
+/* Returns false when the host is not covered (verdict and reason set). */
+bool audit_host(audit_ctx *c);
+void audit_pending(audit_ctx *c);
+void audit_requirements(audit_ctx *c);
+void audit_rollup_level(audit_ctx *c);
+void audit_plan(audit_ctx *c);
+
+#endif

@@ -1,0 +1,187 @@
+/* The baseline's requirements: each satisfied (by the update itself, or by a later one that
+ * supersedes it), pending, or missing; the rollup level is also recognised from the
+ * kernel's file version, the way version-based scanners do it, and the files decide. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_internal.h"
+
+/* Does installed update `u` count for requirement `req`? The update itself; for
+ * accept-later requirements, a later update of the same kind (or one that supersedes it).
+ * A preview rollup released after the required rollup is cumulative too. Security-only
+ * updates are not cumulative: they never stand in for a rollup. */
+static bool counts_for(const audit_ctx *c, const kbdb_requirement *req, const kbdb_update *reqd,
+                       const kbdb_update *u)
+{
+    if (u->kb == req->kb)
+        return true;
+    if (!req->accept_later)
+        return false;
+    if (kbdb_supersedes_transitively(c->db, u->kb, req->kb))
+        return true;
+    bool same_kind = u->kind == req->kind ||
+                     (req->kind == KBDB_KIND_ROLLUP && u->kind == KBDB_KIND_PREVIEW_ROLLUP);
+    return same_kind && reqd && kbdb_date_cmp(u->date, reqd->date) > 0;
+}
+
+/* The newest update satisfying `req` in the given state (NULL if none). */
+static const kbdb_update *best_in_state(const audit_ctx *c, const kbdb_requirement *req, kb_state want)
+{
+    const kbdb_update *reqd = kbdb_find(c->db, req->kb), *best = NULL;
+    for (size_t i = 0; i < c->nkbs; i++) {
+        if (c->kbs[i].state != want)
+            continue;
+        const kbdb_update *u = kbdb_find(c->db, c->kbs[i].kb);
+        if (u == NULL || !counts_for(c, req, reqd, u))
+            continue;
+        if (best == NULL || kbdb_date_cmp(u->date, best->date) > 0 ||
+            (u->kb == req->kb && kbdb_date_cmp(u->date, best->date) == 0))
+            best = u;
+    }
+    return best;
+}
+
+/* The newest rollup whose kernel version the host's kernel has reached (NULL if none). */
+const kbdb_update *audit_kernel_level(const audit_ctx *c)
+{
+    const audit_build *b = &c->r->build;
+    if (!b->has_kernel_version)
+        return NULL;
+    const kbdb_update *best = NULL;
+    for (size_t i = 0; i < c->db->nupdates; i++) {
+        const kbdb_update *u = &c->db->updates[i];
+        if (u->kind != KBDB_KIND_ROLLUP || !u->has_kernel || u->kernel[2] != b->kernel_version[2] ||
+            kbdb_version_cmp(b->kernel_version, u->kernel) < 0)
+            continue;
+        if (best == NULL || kbdb_date_cmp(u->date, best->date) > 0)
+            best = u;
+    }
+    return best;
+}
+
+static void judge(audit_ctx *c, const kbdb_requirement *req, audit_requirement *out)
+{
+    const audit_build *b = &c->r->build;
+    const kbdb_update *inst = best_in_state(c, req, KB_STATE_INSTALLED);
+    const kbdb_update *pend = best_in_state(c, req, KB_STATE_PENDING);
+    bool kernel_known = req->has_min_kernel && b->has_kernel_version;
+    bool kernel_ok = kernel_known && kbdb_version_cmp(b->kernel_version, req->min_kernel) >= 0;
+    char kv[24], mv[24];
+    if (kernel_known) {
+        audit_version(b->kernel_version, kv);
+        audit_version(req->min_kernel, mv);
+    }
+    if (inst && (!kernel_known || kernel_ok)) {
+        out->status = AUDIT_SATISFIED;
+        out->satisfied_by = inst->kb;
+        out->evidence_kind = kernel_known ? "package+file-version" : "package";
+        const char *how = inst->kb == req->kb ? ""
+                          : kbdb_supersedes_transitively(c->db, inst->kb, req->kb) ? " and supersedes KB"
+                                                                                 : " and is a later update of the same kind than KB";
+        char later[16] = "";
+        if (inst->kb != req->kb)
+            snprintf(later, sizeof later, "%u", req->kb);
+        out->evidence = audit_printf(c, "KB%u is installed (CBS package)%s%s%s%s%s", inst->kb, how, later,
+                                     kernel_known ? "; ntoskrnl.exe " : "", kernel_known ? kv : "",
+                                     kernel_known ? " reaches the level" : "");
+        return;
+    }
+    if (inst && kernel_known && !kernel_ok) {
+        out->status = AUDIT_PENDING;
+        out->satisfied_by = 0;
+        out->evidence_kind = "package+file-version";
+        out->evidence = audit_printf(c, "the CBS registry says KB%u is installed, but ntoskrnl.exe is %s, "
+                                        "below %s: the install is waiting for a reboot or failed (the files decide)",
+                                     inst->kb, kv, mv);
+        audit_warn(c, "KB%u: the package registry says installed but the kernel file is %s (< %s)", inst->kb, kv, mv);
+        return;
+    }
+    if (kernel_ok) {
+        const kbdb_update *lvl = audit_kernel_level(c);
+        char level[48] = "";
+        if (lvl)
+            snprintf(level, sizeof level, ": the level of KB%u", lvl->kb);
+        out->status = AUDIT_SATISFIED;
+        out->satisfied_by = lvl ? lvl->kb : req->kb;
+        out->evidence_kind = "file-version";
+        out->evidence = audit_printf(c, "no rollup package in CBS, but ntoskrnl.exe %s is at least %s%s "
+                                        "(security-only updates reach the same file versions)",
+                                     kv, mv, level);
+        return;
+    }
+    if (pend) {
+        out->status = AUDIT_PENDING;
+        out->evidence_kind = "package";
+        out->evidence = audit_printf(c, "KB%u is %s (CBS package), not installed yet%s%s", pend->kb,
+                                     "staged or install-pending", kernel_known ? "; ntoskrnl.exe is " : "",
+                                     kernel_known ? kv : "");
+        return;
+    }
+    out->status = AUDIT_MISSING;
+    out->evidence_kind = kernel_known ? "package+file-version" : "package";
+    kb_state direct = audit_kb_state(c, req->kb);
+    out->evidence = audit_printf(c, "no CBS package of KB%u%s%s%s%s%s", req->kb,
+                                 req->accept_later ? " or of a later update" : "",
+                                 direct == KB_STATE_MANIFEST_ONLY ? " is installed (a .mum exists but no CBS key)" : " is installed",
+                                 direct == KB_STATE_REMOVING ? " (its package is uninstall-pending or broken)" : "",
+                                 kernel_known ? "; ntoskrnl.exe is " : "",
+                                 kernel_known ? kv : "");
+}
+
+static void add_latest(audit_ctx *c, unsigned order)
+{
+    const kbdb_update *newest = kbdb_newest_of_kind(c->db, KBDB_KIND_ROLLUP);
+    if (newest == NULL)
+        return;
+    audit_requirement *out = &c->r->reqs[c->r->nreqs++];
+    out->id = strdup("latest");
+    out->kb = newest->kb;
+    out->kind = KBDB_KIND_ROLLUP;
+    out->order = order;
+    const kbdb_update *inst = audit_newest_installed(c, KBDB_KIND_ROLLUP);
+    const audit_build *b = &c->r->build;
+    bool kernel_ok = newest->has_kernel && b->has_kernel_version &&
+                     kbdb_version_cmp(b->kernel_version, newest->kernel) >= 0;
+    if ((inst && kbdb_date_cmp(inst->date, newest->date) >= 0) || kernel_ok) {
+        out->status = AUDIT_SATISFIED;
+        out->satisfied_by = inst && kbdb_date_cmp(inst->date, newest->date) >= 0 ? inst->kb : newest->kb;
+        out->evidence_kind = kernel_ok ? "file-version" : "package";
+        out->evidence = audit_printf(c, "the newest known rollup KB%u is reached", newest->kb);
+    } else {
+        out->status = best_in_state(c, &(kbdb_requirement){.kb = newest->kb, .kind = KBDB_KIND_ROLLUP}, KB_STATE_PENDING)
+                          ? AUDIT_PENDING : AUDIT_MISSING;
+        out->evidence_kind = "package";
+        char installed[48] = "; no rollup is installed";
+        if (inst)
+            snprintf(installed, sizeof installed, "; the newest installed is KB%u", inst->kb);
+        out->evidence = audit_printf(c, "--baseline latest: the newest known rollup is KB%u (%04u-%02u-%02u)%s",
+                                     newest->kb, newest->date.year, newest->date.month, newest->date.day,
+                                     installed);
+    }
+    if (out->id == NULL || out->evidence == NULL)
+        c->oom = true;
+}
+
+void audit_requirements(audit_ctx *c)
+{
+    const kbdb *db = c->db;
+    c->r->reqs = calloc(db->nbaseline + 1, sizeof *c->r->reqs);
+    if (c->r->reqs == NULL) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < db->nbaseline; i++) {
+        const kbdb_requirement *req = &db->baseline[i];
+        audit_requirement *out = &c->r->reqs[c->r->nreqs++];
+        out->id = strdup(req->id);
+        out->kb = req->kb;
+        out->kind = req->kind;
+        out->order = req->order;
+        judge(c, req, out);
+        if (out->id == NULL || out->evidence == NULL)
+            c->oom = true;
+    }
+    if (c->opt->baseline == AUDIT_BASELINE_LATEST)
+        add_latest(c, (unsigned)db->nbaseline + 1);
+}
