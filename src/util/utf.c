@@ -1,6 +1,15 @@
 /* UTF-16LE / Latin-1 / UTF-8 conversions (see kbaudit/utf.h). */
 #include "kbaudit/utf.h"
 
+#include <string.h>
+
+/* The UTF-16 fast path reads four code units as one little-endian 64-bit word. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define UTF_LITTLE_ENDIAN 1
+#else
+#define UTF_LITTLE_ENDIAN 0
+#endif
+
 static size_t encode_utf8(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {
@@ -33,6 +42,21 @@ int kb_utf16le_to_utf8(kb_buf *out, const uint8_t *src, size_t nbytes)
         return -1;
     char *w = out->data + out->len;
     for (size_t i = 0; i < units; i++) {
+        /* ASCII fast path: four units whose high bytes are 0 and low bytes below 0x80 are
+         * packed to four bytes at once (3 bytes reserved per unit leave room for it) */
+        while (UTF_LITTLE_ENDIAN && units - i >= 4) {
+            uint64_t x;
+            memcpy(&x, src + 2 * i, 8);
+            if (x & 0xFF80FF80FF80FF80u)
+                break;
+            x = (x | x >> 8) & 0x0000FFFF0000FFFFu;
+            uint32_t four = (uint32_t)(x | x >> 16);
+            memcpy(w, &four, 4);
+            w += 4;
+            i += 4;
+        }
+        if (i == units)
+            break;
         uint32_t c = (uint32_t)src[2 * i] | ((uint32_t)src[2 * i + 1] << 8);
         if (c < 0x80) {
             *w++ = (char)c;
@@ -61,8 +85,21 @@ int kb_latin1_to_utf8(kb_buf *out, const uint8_t *src, size_t n)
     if (n > (SIZE_MAX - 1) / 2 || kb_buf_reserve(out, n * 2) != 0)
         return -1;
     char *w = out->data + out->len;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = src[i];
+    size_t i = 0;
+    while (i < n) {
+        /* names are nearly always ASCII: copy 8 bytes at a time while no high bit is set
+         * (the reservation of 2n bytes leaves room for the 8-byte store) */
+        if (n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, src + i, 8);
+            if ((x & 0x8080808080808080u) == 0) {
+                memcpy(w, &x, 8);
+                w += 8;
+                i += 8;
+                continue;
+            }
+        }
+        uint8_t c = src[i++];
         if (c < 0x80) {
             *w++ = (char)c;
         } else {
