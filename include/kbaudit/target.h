@@ -67,8 +67,4 @@ int target_file(kb_target *t, const char *winpath, char **host_path, kb_error *e
 /* Names of the entries of a directory (not . and ..). */
 int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n, kb_error *err);
 
-/* Opens a host file of the target for reading only (O_RDONLY, O_NOATIME when allowed,
- * O_NOFOLLOW, O_CLOEXEC). Returns the descriptor or -1 with err set. */
-int target_open_readonly(const char *host_path, kb_error *err);
-
 #endif

@@ -1,6 +1,7 @@
 /* Opening a hive: map it, validate the base block and every hive bin, and record where
  * each allocated cell starts so later lookups can check offsets in O(1). */
 #include "regf_internal.h"
+#include "kbaudit/evidence.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -181,15 +182,10 @@ int regf_open_buffer(const void *data, size_t size, const char *name, regf_hive 
 int regf_open_file(const char *path, regf_hive **out, kb_error *err)
 {
     *out = NULL;
-    /* Evidence is read-only: O_RDONLY, and O_NOATIME where the kernel lets us. */
-    int fd = -1;
-#ifdef O_NOATIME
-    fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
-#endif
+    /* Evidence is read-only (and its access time left alone where the kernel allows). */
+    int fd = kb_open_readonly(path, err);
     if (fd < 0)
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return kb_error_set(err, KB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int e = errno;

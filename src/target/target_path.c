@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kbaudit/evidence.h"
 #include "kbaudit/utf.h"
 #include "target_internal.h"
 
@@ -51,10 +52,9 @@ static int append_component(kb_buf *path, const char *comp, kb_error *err)
         return 0;
     path->len = len;
     path->data[len] = '\0';
-    DIR *d = opendir(path->data);
+    DIR *d = kb_opendir_readonly(path->data, err);
     if (d == NULL)
-        return kb_error_set(err, errno == ENOENT || errno == ENOTDIR ? KB_ERR_NOTFOUND : KB_ERR_IO,
-                            "%s: cannot list: %s", path->data, strerror(errno));
+        return -1;
     struct dirent *e;
     const char *found = NULL;
     while ((e = readdir(d)) != NULL) {
@@ -148,10 +148,8 @@ int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n,
     char *host;
     if (target_file(t, winpath, &host, err) != 0)
         return -1;
-    DIR *d = opendir(host);
+    DIR *d = kb_opendir_readonly(host, err);
     if (d == NULL) {
-        int e = errno;
-        kb_error_set(err, e == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: cannot list: %s", host, strerror(e));
         free(host);
         return -1;
     }
@@ -185,19 +183,4 @@ int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n,
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     }
     return 0;
-}
-
-int target_open_readonly(const char *host_path, kb_error *err)
-{
-    int fd = -1;
-#ifdef O_NOATIME
-    /* O_NOATIME needs ownership or CAP_FOWNER: fall back without it */
-    fd = open(host_path, O_RDONLY | O_NOATIME | O_NOFOLLOW | O_CLOEXEC);
-#endif
-    if (fd < 0)
-        fd = open(host_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: cannot open: %s",
-                            host_path, strerror(errno));
-    return fd;
 }

@@ -1,0 +1,43 @@
+/* Read-only opening of evidence (see kbaudit/evidence.h). */
+#define _GNU_SOURCE 1   /* O_NOATIME */
+#include "kbaudit/evidence.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static int open_flags(const char *path, int flags)
+{
+    int fd = -1;
+#ifdef O_NOATIME
+    /* O_NOATIME is refused (EPERM) unless we own the file or have CAP_FOWNER */
+    fd = open(path, flags | O_NOATIME);
+    if (fd >= 0 || errno != EPERM)
+        return fd;
+#endif
+    return open(path, flags);
+}
+
+int kb_open_readonly(const char *path, kb_error *err)
+{
+    int fd = open_flags(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: cannot open: %s", path,
+                            strerror(errno));
+    return fd;
+}
+
+DIR *kb_opendir_readonly(const char *path, kb_error *err)
+{
+    int fd = open_flags(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        kb_error_set(err, e == ENOENT || e == ENOTDIR ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: cannot list: %s", path,
+                     strerror(e));
+    }
+    return d;
+}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# End-to-end checks on the scenario trees (built by the scenarios_build fixture):
+# for each scenario with expect-facts.json, `kbaudit facts --format json` must contain it;
+# with expect-audit.json, `kbaudit audit --format json` must contain it and exit with its
+# "exit_code"; the JSON must parse (python3 json) and the JUnit report must be well-formed
+# XML (xmllint). usage: run_scenarios.sh KBAUDIT PYTHON SCENARIO_SRC BUILT_DIR
+set -u
+kb=$1 py=$2 src=$3 built=$4
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 checks=0
+for dir in "$src"/*/; do
+    name=$(basename "$dir")
+    [ "$name" = common ] && continue
+    root="$built/$name"
+    if [ ! -d "$root" ]; then
+        echo "FAIL $name: tree not built at $root"; fails=$((fails + 1)); continue
+    fi
+    if [ -f "$dir/expect-facts.json" ]; then
+        checks=$((checks + 1))
+        "$kb" facts --root "$root" --format json > "$tmp/facts.json" 2> "$tmp/facts.err"
+        rc=$?
+        want_rc=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("$exit_code", 0))' "$dir/expect-facts.json")
+        if [ "$rc" -ne "$want_rc" ]; then
+            echo "FAIL $name: kbaudit facts exited $rc, expected $want_rc: $(cat "$tmp/facts.err")"; fails=$((fails + 1))
+        elif [ "$rc" -eq 0 ] && ! "$py" "$here/check_expect.py" "$dir/expect-facts.json" "$tmp/facts.json"; then
+            echo "FAIL $name: facts differ from expect-facts.json"; fails=$((fails + 1))
+        else
+            echo "ok   $name: facts"
+        fi
+    fi
+    if [ -f "$dir/expect-audit.json" ]; then
+        checks=$((checks + 1))
+        "$kb" audit --root "$root" --format json > "$tmp/audit.json" 2> "$tmp/audit.err"
+        rc=$?
+        want_rc=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["exit_code"])' "$dir/expect-audit.json")
+        if [ "$rc" -ne "$want_rc" ]; then
+            echo "FAIL $name: kbaudit audit exited $rc, expected $want_rc: $(head -c 300 "$tmp/audit.err")"; fails=$((fails + 1)); continue
+        fi
+        if [ "$rc" -ne 3 ]; then
+            if ! "$py" -m json.tool "$tmp/audit.json" > /dev/null; then
+                echo "FAIL $name: audit JSON does not parse"; fails=$((fails + 1)); continue
+            fi
+            if ! "$py" "$here/check_expect.py" "$dir/expect-audit.json" "$tmp/audit.json"; then
+                echo "FAIL $name: audit differs from expect-audit.json"; fails=$((fails + 1)); continue
+            fi
+            "$kb" audit --root "$root" --format junit > "$tmp/audit.xml" 2>/dev/null
+            if ! xmllint --noout "$tmp/audit.xml"; then
+                echo "FAIL $name: JUnit report is not well-formed XML"; fails=$((fails + 1)); continue
+            fi
+            "$kb" audit --root "$root" --format text --no-color > "$tmp/audit.txt" 2>/dev/null
+            verdict=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$tmp/audit.json")
+            first=$(head -n 1 "$tmp/audit.txt" | tr 'A-Z ' 'a-z-')
+            case $first in *"$verdict"*) ;; *) echo "FAIL $name: text verdict line '$(head -n1 "$tmp/audit.txt")' does not say $verdict"; fails=$((fails + 1)); continue ;; esac
+        fi
+        echo "ok   $name: audit (exit $rc)"
+    fi
+done
+echo "$checks checks, $fails failures"
+[ "$checks" -gt 0 ] && [ "$fails" -eq 0 ]
