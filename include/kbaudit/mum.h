@@ -23,6 +23,8 @@
 #define MUM_MAX_DEPTH 64                      /* element nesting (real manifests: about 6) */
 #define MUM_MAX_ELEMENTS 200000               /* elements in one .mum */
 #define MUM_MAX_VALUE 4096                    /* bytes in one attribute value that is kept */
+#define MUM_MAX_ATTRIBUTES 64                 /* attributes (xmlns included) in one start tag */
+#define MUM_MAX_NAMESPACES 32                 /* namespace declarations in scope at once */
 #define MUM_MAX_IDENTITY_STRING 1024          /* bytes in an identity string */
 #define MUM_MAX_LIST 65536                    /* parents, updates, packages or components kept */
 

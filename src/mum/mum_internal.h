@@ -12,12 +12,35 @@
 
 #include "kbaudit/mum.h"
 
-/* The parser options used for every document. Deliberately absent: XML_PARSE_NOENT (entity
+/* The parser options used for every document. XML_PARSE_IGNORE_ENC: the bytes are UTF-8
+ * (checked by mum_scan), whatever the XML declaration says. Deliberately absent: XML_PARSE_NOENT (entity
  * substitution), XML_PARSE_DTDLOAD / DTDATTR / DTDVALID (loading or using a DTD),
  * XML_PARSE_XINCLUDE, XML_PARSE_HUGE (would lift libxml2's own size limits) and
  * XML_PARSE_RECOVER (a malformed file is an error, not a best guess). */
-#define MUM_XML_OPTIONS \
-    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES)
+#define MUM_XML_OPTIONS                                                                   \
+    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES |   \
+     XML_PARSE_IGNORE_ENC)
+
+/* The byte-level pass in mum_scan.c: UTF-8 only, and at most MUM_MAX_ATTRIBUTES attributes
+ * per start tag. Fed the same bytes as libxml2, ahead of it. */
+typedef struct mum_scan {
+    int state;
+    char quote;
+    unsigned attrs;               /* '=' in the current tag */
+    unsigned run;                 /* progress through an end sequence or "CDATA[" */
+    unsigned depth;               /* '[' nesting in a declaration */
+    long line;
+    uint8_t head[4];              /* the first bytes, for the encoding check */
+    size_t nhead;
+    bool failed;
+    char msg[128];
+} mum_scan;
+
+void mum_scan_init(mum_scan *s);
+/* Returns 0, or -1 with s->msg set (and s->line where it stopped). */
+int mum_scan_feed(mum_scan *s, const void *data, size_t n);
+/* Call after the last byte: checks the encoding of inputs shorter than 4 bytes. */
+int mum_scan_finish(mum_scan *s);
 
 typedef struct mum_guard mum_guard;
 
@@ -31,6 +54,8 @@ struct mum_guard {
     unsigned long max_elements;   /* 0: no bound (streaming keeps no tree) */
     unsigned depth;               /* current element nesting */
     unsigned long elements;       /* elements seen */
+    unsigned ns_in_scope;         /* namespace declarations in scope */
+    uint8_t ns_at[MUM_MAX_DEPTH + 1]; /* declarations made at each open level */
     bool failed;                  /* refused by the guard or a callback: msg is set */
     bool xml_error;               /* libxml2 reported an error: msg is set */
     long line;                    /* line of the first problem, 0 if unknown */

@@ -143,8 +143,11 @@ static void quiet_end(const quiet *q)
     xmlSetGenericErrorFunc(q->generic_ctx, q->generic);
 }
 
-/* Counts one more element at one more level; false (and the parser stopped) past a bound. */
-static bool enter(mum_guard *g)
+/* Counts one more element at one more level, declaring `nb_namespaces` namespaces; false
+ * (and the parser stopped) past a bound. libxml2 resolves each prefix by walking the
+ * declarations in scope, so their number is bounded (declarations on siblings come and go:
+ * real component manifests repeat xmlns:dsig on dozens of elements). */
+static bool enter(mum_guard *g, int nb_namespaces)
 {
     if (g->failed)
         return false;
@@ -156,9 +159,24 @@ static bool enter(mum_guard *g)
         mum_guard_fail(g, "more than %lu elements", g->max_elements);
         return false;
     }
+    unsigned ns = nb_namespaces > 0 ? (unsigned)nb_namespaces : 0;
+    if (ns > MUM_MAX_NAMESPACES || g->ns_in_scope + ns > MUM_MAX_NAMESPACES) {
+        mum_guard_fail(g, "more than %d namespace declarations in scope", MUM_MAX_NAMESPACES);
+        return false;
+    }
     g->depth++;
     g->elements++;
+    g->ns_at[g->depth] = (uint8_t)ns;
+    g->ns_in_scope += ns;
     return true;
+}
+
+static void leave(mum_guard *g)
+{
+    if (g->depth == 0)
+        return;
+    g->ns_in_scope -= g->ns_at[g->depth];
+    g->depth--;
 }
 
 static void dom_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
@@ -166,7 +184,7 @@ static void dom_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
                       int nb_defaulted, const xmlChar **attributes)
 {
     mum_guard *g = guard_of(ctx);
-    if (g && !enter(g))
+    if (g && !enter(g, nb_namespaces))
         return;
     xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
                           nb_defaulted, attributes);
@@ -175,8 +193,8 @@ static void dom_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 static void dom_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
 {
     mum_guard *g = guard_of(ctx);
-    if (g && g->depth)
-        g->depth--;
+    if (g)
+        leave(g);
     xmlSAX2EndElementNs(ctx, localname, prefix, uri);
 }
 
@@ -185,13 +203,12 @@ static void stream_start(void *ctx, const xmlChar *localname, const xmlChar *pre
                          int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
     (void)prefix;
-    (void)nb_namespaces;
     (void)namespaces;
     (void)nb_attributes;
     (void)nb_defaulted;
     (void)attributes;
     mum_guard *g = guard_of(ctx);
-    if (g == NULL || !enter(g))
+    if (g == NULL || !enter(g, nb_namespaces))
         return;
     if (g->on_start)
         g->on_start(g, (const char *)localname, (const char *)uri);
@@ -206,8 +223,7 @@ static void stream_end(void *ctx, const xmlChar *localname, const xmlChar *prefi
         return;
     if (g->on_end)
         g->on_end(g, (const char *)localname);
-    if (g->depth)
-        g->depth--;
+    leave(g);
 }
 
 static void harden(xmlSAXHandlerPtr sax)
@@ -240,6 +256,12 @@ xmlDocPtr mum_xml_parse(const void *data, size_t size, const char *name, kb_erro
         kb_error_set(err, KB_ERR_FORMAT, "%s: %zu bytes is too large to parse", name, size);
         return NULL;
     }
+    mum_scan scan;
+    mum_scan_init(&scan);
+    if (mum_scan_feed(&scan, data, size) != 0 || mum_scan_finish(&scan) != 0) {
+        kb_error_set(err, KB_ERR_FORMAT, "%s: line %ld: %s", name, scan.line, scan.msg);
+        return NULL;
+    }
     xmlInitParser();
     xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt((const char *)data, (int)size);
     if (ctxt == NULL) {
@@ -251,6 +273,14 @@ xmlDocPtr mum_xml_parse(const void *data, size_t size, const char *name, kb_erro
     harden(ctxt->sax);
     ctxt->sax->startElementNs = dom_start;
     ctxt->sax->endElementNs = dom_end;
+    /* Only elements and attributes are read: text, comments and processing instructions
+     * are parsed but kept out of the tree, so they cost no memory. */
+    ctxt->sax->characters = NULL;
+    ctxt->sax->ignorableWhitespace = NULL;
+    ctxt->sax->cdataBlock = NULL;
+    ctxt->sax->comment = NULL;
+    ctxt->sax->processingInstruction = NULL;
+    ctxt->sax->reference = NULL;
     ctxt->_private = &g;
     quiet q;
     quiet_begin(&q, &g);
@@ -286,8 +316,12 @@ int mum_xml_stream(mum_guard *g, mum_read_fn read, void *src, kb_error *err)
         return kb_error_set(err, KB_ERR_NOMEM, "%s: out of memory", g->name);
     /* libxml2 detects the encoding from the first bytes handed to the context. */
     size_t got = 0;
+    mum_scan scan;
+    mum_scan_init(&scan);
     if (read(src, buf, 4, &got, err) != 0 ||
-        (got == 0 && kb_error_set(err, KB_ERR_FORMAT, "%s: empty file, not XML", g->name))) {
+        (got == 0 && kb_error_set(err, KB_ERR_FORMAT, "%s: empty file, not XML", g->name)) ||
+        ((mum_scan_feed(&scan, buf, got) != 0 || (got < 4 && mum_scan_finish(&scan) != 0)) &&
+         kb_error_set(err, KB_ERR_FORMAT, "%s: line %ld: %s", g->name, scan.line, scan.msg))) {
         free(buf);
         return -1;
     }
@@ -307,6 +341,10 @@ int mum_xml_stream(mum_guard *g, mum_read_fn read, void *src, kb_error *err)
     for (;;) {
         if (read(src, buf, CHUNK, &got, err) != 0) {
             rc = -1;
+            break;
+        }
+        if ((got ? mum_scan_feed(&scan, buf, got) : mum_scan_finish(&scan)) != 0) {
+            rc = kb_error_set(err, KB_ERR_FORMAT, "%s: line %ld: %s", g->name, scan.line, scan.msg);
             break;
         }
         xmlParseChunk(ctxt, buf, (int)got, got == 0);

@@ -66,6 +66,12 @@ def build(src, out, line):
         write(target, attribute(args[0], args[1], int(args[2])))
     elif kind == 'nest':
         write(target, nest(args[0], int(args[1])))
+    elif kind == 'attributes':
+        extra = ''.join(' a%d="="' % i for i in range(1, int(args[0])))
+        write(target, manifest(installer=extra))
+    elif kind == 'namespaces':
+        decls = ''.join(' xmlns:p%d="urn:kbaudit:%d"' % (i, i) for i in range(int(args[0])))
+        write(target, manifest(assembly=decls))
     elif kind == 'wide':
         write(target, manifest(body='<x/>' * int(args[0]) + '\n'))
     elif kind == 'operations':
