@@ -139,10 +139,11 @@ static int big_data(const regf_hive *h, regf_off value, const uint8_t *db, uint3
     qsort(sorted, count, sizeof *sorted, cmp_off);
     for (uint32_t i = 1; i < count; i++)
         if (sorted[i] == sorted[i - 1]) {
+            uint32_t twice = sorted[i];
             free(sorted);
             return kb_error_set(err, KB_ERR_FORMAT,
                                 "%s: value at offset 0x%x: bigdata: segment 0x%x is listed twice (loop)",
-                                h->name, value, sorted[i]);
+                                h->name, value, twice);
         }
     free(sorted);
     kb_buf_reset(scratch);
