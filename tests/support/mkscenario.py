@@ -1178,6 +1178,21 @@ def _pending_ops(path):
     return n
 
 
+CV_KEY = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+OS_VALUE_NAMES = {"product_name": "ProductName", "edition_id": "EditionID",
+                  "installation_type": "InstallationType", "current_version": "CurrentVersion",
+                  "current_build": "CurrentBuild", "current_build_number": "CurrentBuildNumber",
+                  "csd_version": "CSDVersion", "build_lab": "BuildLab",
+                  "build_lab_ex": "BuildLabEx", "system_root": "SystemRoot"}
+PENDING_SOURCES = {
+    "cbs_reboot_pending": "SOFTWARE\\" + CBS + "\\RebootPending",
+    "cbs_packages_pending": "SOFTWARE\\" + CBS + "\\PackagesPending",
+    "cbs_reboot_in_progress": "SOFTWARE\\" + CBS + "\\RebootInProgress",
+    "cbs_execute_state": "SOFTWARE\\" + CBS + "\\ExecuteState",
+    "wu_reboot_required": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\"
+                          "Auto Update\\RebootRequired"}
+
+
 def _jsonish(v):
     return json.dumps(v, sort_keys=True)
 
@@ -1191,6 +1206,8 @@ def check_expect(sc, scen_dir, out, hives, pefile):
             exp = json.load(f)
     except ValueError as x:
         return ["expect-facts.json: %s" % x]
+    # keys starting with "$" are for the test driver ("$exit_code", "$exact"), not facts
+    exp = {k: v for k, v in exp.items() if not k.startswith("$")}
     errs = []
     root = os.path.join(out, sc.root) if sc.root else out
 
@@ -1210,7 +1227,23 @@ def check_expect(sc, scen_dir, out, hives, pefile):
     t = exp.get("target", {})
     if "windows_dir" in t:
         cmp("target.windows_dir", t["windows_dir"], final_comps(sc, "win", [])[-1])
+    cur = _hv_value(hives["SYSTEM"], "Select", "Current") if "SYSTEM" in hives else None
+
+    def check_source(what, src):
+        m = re.match(r"SYSTEM\\ControlSet(\d{3})\\", src or "")
+        if m and int(m.group(1)) != cur:
+            errs.append("expect-facts.json %s: source %s is not the current control set "
+                        "(Select\\Current = %s)" % (what, src, cur))
+
     for k, v in exp.get("os", {}).items():
+        if v is None and k in OS_VALUE_NAMES:
+            got = reg(CV_KEY + "\\" + OS_VALUE_NAMES[k])
+            if got is not None:
+                errs.append("expect-facts.json os.%s: expected null, the tree has %s"
+                            % (k, _jsonish(got)))
+            continue
+        if isinstance(v, dict):
+            check_source("os.%s" % k, v.get("source"))
         if k == "arch":
             pa = exp["os"].get("processor_architecture")
             m = {"AMD64": "x64", "x86": "x86", "IA64": "ia64"}
@@ -1311,7 +1344,13 @@ def check_expect(sc, scen_dir, out, hives, pefile):
             errs.append("packages[%s]: in the hive but not a package line" % ident)
     pend = exp.get("pending", {})
     for k, v in pend.items():
-        src = v.get("source", "")
+        src = v.get("source") or PENDING_SOURCES.get(k, "")
+        if k == "pending_xml_operations" and not v.get("source"):
+            src = "/".join([final_comps(sc, "win", [])[-1], "winsxs", "pending.xml"])
+        if k == "pending_file_renames" and not v.get("source"):
+            src = "SYSTEM\\ControlSet%03d\\Control\\Session Manager\\" \
+                  "PendingFileRenameOperations" % (cur or 1)
+        check_source("pending.%s" % k, src)
         if k in ("cbs_reboot_pending", "cbs_packages_pending", "cbs_reboot_in_progress",
                  "wu_reboot_required"):
             hive, _, keyp = src.partition("\\")
