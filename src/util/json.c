@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "kbaudit/utf.h"
+
 void json_init(kb_json *j)
 {
     memset(j, 0, sizeof *j);
@@ -80,39 +82,54 @@ void json_object_end(kb_json *j) { close(j, '}'); }
 void json_array_begin(kb_json *j) { open(j, '['); }
 void json_array_end(kb_json *j) { close(j, ']'); }
 
+/* Appends s as a JSON string: control characters, quotes and backslashes escaped, valid
+ * UTF-8 kept as it is, and bytes that are not UTF-8 (a file name from a disk image can be
+ * anything) written as \ufffd so that the document stays valid. */
 int json_quote(kb_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     if (kb_buf_reserve(b, n + 2) != 0 || kb_buf_putc(b, '"') != 0)
         return -1;
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        if (kb_buf_append(b, s + run, i - run) != 0)
-            return -1;
+    const char *p = s, *end = s + n, *run = s;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        const char *start = p;
         char esc[7] = {'\\', 0};
-        size_t len = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            len = 6;
+        size_t len = 0;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            p++;
+            continue;
         }
-        if (kb_buf_append(b, esc, len) != 0)
+        if (c >= 0x80) {
+            uint32_t cp = kb_utf8_next(&p, end);
+            bool replacement = p - start == 3 && memcmp(start, "\xEF\xBF\xBD", 3) == 0;
+            if (cp != 0xFFFD || replacement)
+                continue;   /* valid UTF-8: copied with the run */
+            memcpy(esc + 1, "ufffd", 5);
+            len = 6;
+        } else {
+            p++;
+            len = 2;
+            switch (c) {
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            default:
+                memcpy(esc + 1, "u00", 3);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                len = 6;
+            }
+        }
+        if (kb_buf_append(b, run, (size_t)(start - run)) != 0 || kb_buf_append(b, esc, len) != 0)
             return -1;
-        run = i + 1;
+        run = p;
     }
-    if (kb_buf_append(b, s + run, n - run) != 0)
+    if (kb_buf_append(b, run, (size_t)(end - run)) != 0)
         return -1;
     return kb_buf_putc(b, '"');
 }
