@@ -109,13 +109,14 @@ static bool installed_or_pending(const audit_ctx *c, uint32_t kb)
     return s == KB_STATE_INSTALLED || s == KB_STATE_PENDING;
 }
 
-/* The newest rollup that does not need an ESU licence. */
+/* The newest rollup known not to need an ESU licence (after January 2024 the database does
+ * not know, so those do not count). */
 static const kbdb_update *newest_public_rollup(const audit_ctx *c)
 {
     const kbdb_update *best = NULL;
     for (size_t i = 0; i < c->db->nupdates; i++) {
         const kbdb_update *u = &c->db->updates[i];
-        if (u->kind == KBDB_KIND_ROLLUP && u->esu != KBDB_YES && (best == NULL || kbdb_date_cmp(u->date, best->date) > 0))
+        if (u->kind == KBDB_KIND_ROLLUP && u->esu == KBDB_NO && (best == NULL || kbdb_date_cmp(u->date, best->date) > 0))
             best = u;
     }
     return best;
@@ -158,14 +159,16 @@ void audit_plan(audit_ctx *c)
                      audit_printf(c, "ESU licensing preparation package: needed before updates that require an ESU licence; then install and activate the ESU MAK"));
     }
     const kbdb_update *pub = newest_public_rollup(c);
-    char alt[160] = "";
-    if (target->esu == KBDB_YES && pub)
-        snprintf(alt, sizeof alt, "; it needs an ESU licence: without one, the newest rollup is KB%u (%04u-%02u-%02u)",
-                 pub->kb, pub->date.year, pub->date.month, pub->date.day);
+    char alt[200] = "";
+    if (target->esu != KBDB_NO && pub)
+        snprintf(alt, sizeof alt, "; it %s an ESU licence: without one, the newest rollup is KB%u (%04u-%02u-%02u)",
+                 target->esu == KBDB_YES ? "needs" : "may need (unconfirmed)", pub->kb, pub->date.year,
+                 pub->date.month, pub->date.day);
+    const char *doubt = target->unconfirmed & KBDB_U_DATE ? "; its release date is unconfirmed in the database" : "";
     audit_step *s = add_step(c, target, NULL,
-                             audit_printf(c, "the newest monthly rollup known to the database (KB%u or any later rollup satisfies the baseline%s)%s",
+                             audit_printf(c, "the newest monthly rollup known to the database (KB%u or any later rollup satisfies the baseline%s)%s%s",
                                           rollup ? rollup->kb : 4493471u,
-                                          latest ? "; --baseline latest requires this one" : "", alt));
+                                          latest ? "; --baseline latest requires this one" : "", alt, doubt));
     if (s)
         s->reboot_after = true;   /* every rollup of this line restarts the host */
 }
