@@ -480,6 +480,9 @@ static void test_pending(void **state)
     assert_int_equal(n, 9);
     assert_int_equal(mum_pending_count(FX "pending/pending-empty.xml", &n, &err), 0);
     assert_int_equal(n, 0);
+    assert_int_equal(mum_pending_read_file(FX "pending/gen/pending-bom.xml", &p, &err), 0);
+    assert_int_equal(p.operations, 9);   /* a UTF-8 byte order mark changes nothing */
+    assert_int_equal(p.markers, 3);
     assert_int_equal(mum_pending_read_file(FX "pending/pending-empty.xml", &p, &err), 0);
     assert_int_equal(p.queues, 2);
     double t0 = now();
