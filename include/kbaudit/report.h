@@ -6,12 +6,39 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "kbaudit/audit.h"
 #include "kbaudit/error.h"
 #include "kbaudit/facts.h"
 
 /* `kbaudit facts`: docs/facts-json.md. */
 int report_facts_json(const kb_facts *f, FILE *out, kb_error *err);
 int report_facts_text(const kb_facts *f, FILE *out, kb_error *err);
+
+/* `kbaudit audit`: what the renderers need besides the result. Every field may be 0/NULL. */
+typedef struct report_audit_opts {
+    bool color;               /* text: ANSI colour (decide with report_color_wanted) */
+    bool quiet;               /* text: only the verdict line */
+    const char *target;       /* what was audited, as given: the root folder or the SOFTWARE hive */
+    const char *database;     /* the knowledge base's name ("embedded" or the --db file) */
+    const char *baseline;     /* "default" or "latest" */
+} report_audit_opts;
+
+/* Text for people: the verdict line first, then build, requirements, plan, reboot, rollup
+ * level, ESU, warnings. Strings from the evidence are printed with control characters
+ * escaped, so a hostile registry value cannot drive the terminal. */
+int report_audit_text(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
+/* The verdict line alone ("NOT COMPLIANT: build 6002, 2 requirements missing"), without
+ * colour and without a newline, into buf (truncated to cap). */
+const char *report_audit_verdict_line(const audit_result *r, char *buf, size_t cap);
+/* JSON: docs/json-output.md. */
+int report_audit_json(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
+/* JUnit XML (libxml2 xmlwriter): one testsuite for the host; one testcase for the build,
+ * one per requirement and one for the pending reboot. docs/json-output.md, "JUnit". */
+int report_audit_junit(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
+
+/* Whether to colour text written to fd: only on a terminal, never when the NO_COLOR
+ * environment variable exists (whatever its value, even empty) or --no-color was given. */
+bool report_color_wanted(int fd, bool no_color_option);
 
 /* Formats a FILETIME as "YYYY-MM-DDTHH:MM:SSZ" (buf of 32); "" when out of range. */
 const char *report_filetime(uint64_t ft, char buf[32]);

@@ -1,0 +1,293 @@
+/* `kbaudit audit --format junit`: JUnit XML for CI servers, written with libxml2's
+ * xmlwriter into memory and then to the output in one go (a failed write leaves no
+ * half-document behind in memory). One testsuite for the host; testcases for the build, each
+ * requirement and the pending reboot, so that the failures a CI server shows are exactly
+ * the reasons for exit code 1. docs/json-output.md, "JUnit XML". */
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "kbaudit/report.h"
+#include "report_audit_util.h"
+
+typedef struct junit_out {
+    xmlTextWriterPtr w;
+    kb_buf tmp;
+    bool failed;
+} junit_out;
+
+static void check(junit_out *o, int rc)
+{
+    if (rc < 0)
+        o->failed = true;
+}
+
+/* Evidence text made XML-safe (control characters cannot appear in XML 1.0 even as
+ * references); the writer escapes <, & and quotes. */
+static const xmlChar *clean(junit_out *o, const char *s, bool keep_lines)
+{
+    kb_buf_reset(&o->tmp);
+    if (report_clean(&o->tmp, s, keep_lines) != 0 || kb_buf_puts(&o->tmp, "") != 0) {
+        o->failed = true;
+        return BAD_CAST "";
+    }
+    return BAD_CAST o->tmp.data;
+}
+
+static void attr(junit_out *o, const char *name, const char *value)
+{
+    check(o, xmlTextWriterWriteAttribute(o->w, BAD_CAST name, clean(o, value ? value : "", false)));
+}
+
+static void attr_num(junit_out *o, const char *name, size_t v)
+{
+    check(o, xmlTextWriterWriteFormatAttribute(o->w, BAD_CAST name, "%zu", v));
+}
+
+static void start(junit_out *o, const char *element)
+{
+    check(o, xmlTextWriterStartElement(o->w, BAD_CAST element));
+}
+
+static void end(junit_out *o)
+{
+    check(o, xmlTextWriterEndElement(o->w));
+}
+
+static void property(junit_out *o, const char *name, const char *value)
+{
+    start(o, "property");
+    attr(o, "name", name);
+    attr(o, "value", value);
+    end(o);
+}
+
+/* One testcase; outcome "failure" or "skipped" (with message and body), or NULL: passed. */
+static void testcase(junit_out *o, const char *classname, const char *name, const char *outcome,
+                     const char *type, const char *message, const char *body)
+{
+    start(o, "testcase");
+    attr(o, "classname", classname);
+    attr(o, "name", name);
+    attr(o, "time", "0");
+    if (outcome) {
+        start(o, outcome);
+        attr(o, "message", message);
+        if (type)
+            attr(o, "type", type);
+        if (body && *body)
+            check(o, xmlTextWriterWriteString(o->w, clean(o, body, true)));
+        end(o);
+    }
+    end(o);
+}
+
+/* What each testcase says, decided before writing so that the counts on <testsuites> and
+ * <testsuite> are right. */
+typedef struct junit_plan {
+    bool skip;                /* not covered: every testcase is skipped */
+    bool build_fails;
+    bool reboot_fails;
+    size_t tests, failures, skipped;
+} junit_plan;
+
+static void decide(const audit_result *r, junit_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    p->tests = r->nreqs + 2;
+    if (r->verdict == AUDIT_NOT_COVERED) {
+        p->skip = true;
+        p->skipped = p->tests;
+        return;
+    }
+    p->build_fails = r->build.effective != 6003;
+    p->reboot_fails = r->pending_reboot;
+    size_t failing = (size_t)p->build_fails + (size_t)p->reboot_fails + report_count_status(r, AUDIT_MISSING) +
+                     report_count_status(r, AUDIT_PENDING);
+    /* a non-compliant verdict must show as a failure even when its reason is none of the
+     * above: it goes on the build testcase, with the engine's reason */
+    if (failing == 0 && r->verdict != AUDIT_COMPLIANT) {
+        p->build_fails = true;
+        failing = 1;
+    }
+    p->failures = failing;
+}
+
+static void build_case(junit_out *o, const audit_result *r, const junit_plan *p, kb_buf *b)
+{
+    const audit_build *bd = &r->build;
+    char v[24];
+    kb_buf_reset(b);
+    int rc = 0;
+    rc |= bd->registry ? kb_buf_printf(b, "registry (CurrentBuildNumber): %u\n", bd->registry)
+                       : kb_buf_puts(b, "registry (CurrentBuildNumber): unknown\n");
+    rc |= bd->has_kernel_version ? kb_buf_printf(b, "kernel (ntoskrnl.exe): %s\n", report_version(bd->kernel_version, v))
+                                 : kb_buf_puts(b, "kernel (ntoskrnl.exe): unknown\n");
+    rc |= bd->consistent_known ? kb_buf_printf(b, "consistent: %s\n", bd->consistent ? "yes" : "no")
+                               : kb_buf_puts(b, "consistent: unknown\n");
+    if (r->verdict_reason)
+        rc |= kb_buf_printf(b, "verdict: %s\n", r->verdict_reason);
+    if (rc)
+        o->failed = true;
+    kb_buf msg = KB_BUF_INIT;
+    if (p->skip)
+        rc = kb_buf_puts(&msg, r->verdict_reason ? r->verdict_reason : "not covered");
+    else if (bd->effective == 6003)   /* only here when the verdict fails for another reason */
+        rc = kb_buf_printf(&msg, "%s: %s", audit_verdict_name(r->verdict),
+                           r->verdict_reason ? r->verdict_reason : "see the report");
+    else if (bd->effective)
+        rc = kb_buf_printf(&msg, "build %u", bd->effective);
+    else
+        rc = kb_buf_puts(&msg, "build unknown");
+    if (rc)
+        o->failed = true;
+    const char *outcome = p->skip ? "skipped" : p->build_fails ? "failure" : NULL;
+    testcase(o, "kbaudit.build", "build 6003", outcome, p->skip ? NULL : "build", msg.data ? msg.data : "", b->data);
+    kb_buf_free(&msg);
+}
+
+static void requirement_cases(junit_out *o, const audit_result *r, const junit_plan *p, kb_buf *b)
+{
+    for (size_t i = 0; i < r->nreqs; i++) {
+        const audit_requirement *q = &r->reqs[i];
+        char kb[16], by[16], name[64], msg[96];
+        const char *k = report_kb(q->kb, kb);
+        snprintf(name, sizeof name, "%.24s %s", q->id ? q->id : "?", k ? k : "(any)");
+        kb_buf_reset(b);
+        int rc = 0;
+        if (q->satisfied_by)
+            rc |= kb_buf_printf(b, "satisfied by: %s\n", report_kb(q->satisfied_by, by));
+        if (q->evidence)
+            rc |= kb_buf_printf(b, "evidence (%s): %s\n", q->evidence_kind ? q->evidence_kind : "?", q->evidence);
+        if (rc)
+            o->failed = true;
+        const char *outcome = NULL;
+        if (p->skip) {
+            outcome = "skipped";
+            snprintf(msg, sizeof msg, "not covered");
+        } else if (q->status != AUDIT_SATISFIED) {
+            outcome = "failure";
+            snprintf(msg, sizeof msg, "%s %s", k ? k : "(any)", audit_status_name(q->status));
+        }
+        testcase(o, "kbaudit.requirement", name, outcome, audit_status_name(q->status),
+                 p->skip && r->verdict_reason ? r->verdict_reason : msg, b->data);
+    }
+}
+
+static void reboot_case(junit_out *o, const audit_result *r, const junit_plan *p, kb_buf *b)
+{
+    kb_buf_reset(b);
+    for (size_t i = 0; i < r->npending_reasons; i++)
+        if (kb_buf_printf(b, "%s\n", r->pending_reasons[i] ? r->pending_reasons[i] : "") != 0)
+            o->failed = true;
+    const char *outcome = p->skip ? "skipped" : p->reboot_fails ? "failure" : NULL;
+    testcase(o, "kbaudit.reboot", "no reboot pending", outcome, p->skip ? NULL : "reboot",
+             p->skip ? (r->verdict_reason ? r->verdict_reason : "not covered") : "reboot pending", b->data);
+}
+
+/* The install plan and the warnings as lines, for people reading the CI page. */
+static int plan_text(const audit_result *r, kb_buf *b)
+{
+    char kb[16];
+    int rc = 0;
+    kb_buf_reset(b);
+    rc |= kb_buf_puts(b, r->nplan ? "Install plan:\n" : "Install plan: nothing to install\n");
+    for (size_t i = 0; i < r->nplan; i++) {
+        const audit_step *s = &r->plan[i];
+        if (s->kb == 0)
+            rc |= kb_buf_printf(b, "%zu. reboot%s%s\n", i + 1, s->reason ? ": " : "", s->reason ? s->reason : "");
+        else
+            rc |= kb_buf_printf(b, "%zu. %s %s %s%s%s\n", i + 1, report_kb(s->kb, kb), report_step_kind(s),
+                                s->title ? s->title : "", s->reboot_after ? " (then reboot)" : "",
+                                s->needs_esu ? " (needs an ESU licence)" : "");
+    }
+    for (size_t i = 0; i < r->nwarnings; i++)
+        rc |= kb_buf_printf(b, "warning: %s\n", r->warnings[i] ? r->warnings[i] : "");
+    return rc ? -1 : 0;
+}
+
+static void counts(junit_out *o, const junit_plan *p)
+{
+    attr_num(o, "tests", p->tests);
+    attr_num(o, "failures", p->failures);
+    attr_num(o, "errors", 0);
+    attr_num(o, "skipped", p->skipped);
+    attr(o, "time", "0");
+}
+
+static void document(junit_out *o, const audit_result *r, const report_audit_opts *opt, kb_buf *b)
+{
+    junit_plan p;
+    decide(r, &p);
+    char exit_code[16];
+    snprintf(exit_code, sizeof exit_code, "%d", r->exit_code);
+
+    check(o, xmlTextWriterStartDocument(o->w, NULL, "UTF-8", NULL));
+    start(o, "testsuites");
+    attr(o, "name", "kbaudit");
+    counts(o, &p);
+    start(o, "testsuite");
+    kb_buf_reset(b);
+    const char *arch = facts_arch_name(r->arch);
+    if (kb_buf_printf(b, "%s%s%s%s%s%s", r->product ? r->product : "unknown product", arch ? " " : "",
+                      arch ? arch : "", opt->target ? " (" : "", opt->target ? opt->target : "",
+                      opt->target ? ")" : "") != 0)
+        o->failed = true;
+    attr(o, "name", b->data);
+    counts(o, &p);
+    start(o, "properties");
+    property(o, "verdict", audit_verdict_name(r->verdict));
+    property(o, "exit_code", exit_code);
+    if (r->verdict_reason)
+        property(o, "verdict_reason", r->verdict_reason);
+    property(o, "kbaudit_version", KBAUDIT_VERSION);
+    if (opt->database)
+        property(o, "database", opt->database);
+    if (opt->baseline)
+        property(o, "baseline", opt->baseline);
+    if (opt->target)
+        property(o, "target", opt->target);
+    end(o);
+    build_case(o, r, &p, b);
+    requirement_cases(o, r, &p, b);
+    reboot_case(o, r, &p, b);
+    if (!p.skip) {
+        if (plan_text(r, b) != 0)
+            o->failed = true;
+        start(o, "system-out");
+        check(o, xmlTextWriterWriteString(o->w, clean(o, b->data, true)));
+        end(o);
+    }
+    end(o);   /* testsuite */
+    end(o);   /* testsuites */
+    check(o, xmlTextWriterEndDocument(o->w));
+}
+
+int report_audit_junit(const audit_result *r, const report_audit_opts *opt, FILE *out, kb_error *err)
+{
+    static const report_audit_opts none = {0};
+    if (opt == NULL)
+        opt = &none;
+    xmlBufferPtr xb = xmlBufferCreate();
+    if (xb == NULL)
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory while writing the report");
+    junit_out o = {xmlNewTextWriterMemory(xb, 0), KB_BUF_INIT, false};
+    kb_buf b = KB_BUF_INIT;
+    if (o.w == NULL) {
+        xmlBufferFree(xb);
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory while writing the report");
+    }
+    check(&o, xmlTextWriterSetIndent(o.w, 1));
+    check(&o, xmlTextWriterSetIndentString(o.w, BAD_CAST "  "));
+    document(&o, r, opt, &b);
+    xmlFreeTextWriter(o.w);   /* flushes into xb */
+    int rc = 0;
+    if (o.failed)
+        rc = kb_error_set(err, KB_ERR_NOMEM, "cannot build the JUnit document");
+    else if (fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), out) != (size_t)xmlBufferLength(xb))
+        rc = kb_error_set(err, KB_ERR_IO, "cannot write the report");
+    kb_buf_free(&b);
+    kb_buf_free(&o.tmp);
+    xmlBufferFree(xb);
+    return rc;
+}
