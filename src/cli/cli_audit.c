@@ -1,0 +1,171 @@
+/* `kbaudit audit`: the main job. Wires knowledge base, target, facts, audit and report, and
+ * exits with the code the audit decided (cli.h; the exit codes are a CI contract). */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_target.h"
+#include "kbaudit/audit.h"
+#include "kbaudit/facts.h"
+#include "kbaudit/kbdb.h"
+#include "kbaudit/report.h"
+
+const char cli_audit_help[] =
+    "usage: kbaudit audit (--root DIR | --software FILE [--system FILE])\n"
+    "                     [--format text|json|junit] [-o FILE] [--db FILE]\n"
+    "                     [--baseline default|latest] [--no-color] [-q]\n"
+    "\n"
+    "Say whether a Windows Server 2008 SP2 system is at build 6002 or 6003, which of the\n"
+    "updates that build 6003 needs are missing (servicing stack KB4493730 or later, SHA-2\n"
+    "support KB4474419, the April 2019 rollup KB4493471 or later), in what order to install\n"
+    "them, and whether a reboot is pending. The kernel file's version decides the build; when\n"
+    "the registry disagrees, the report says so.\n"
+    "\n"
+    "  --root DIR        the root of a mounted Windows volume (read-only, nothing outside DIR)\n"
+    "  --software FILE   a SOFTWARE hive file; file evidence is then unavailable\n"
+    "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
+    "  --format FMT      text (default), json (docs/json-output.md) or junit (JUnit XML)\n"
+    "  -o, --output FILE write the report to FILE\n"
+    "  --db FILE         use this knowledge base (XML or gzip) instead of the embedded one\n"
+    "  --baseline B      default: the database's \"build 6003 ready\" requirements;\n"
+    "                    latest: also require the newest rollup the database knows\n"
+    "  --no-color        no colour (text is coloured only on a terminal, and never when the\n"
+    "                    NO_COLOR environment variable is set)\n"
+    "  -q, --quiet       text: print only the verdict line\n"
+    "\n"
+    "Exit status:\n"
+    "  0  compliant: the requirements hold, the files are at build 6003, no reboot pending\n"
+    "  1  not compliant (a requirement missing or pending, build 6002, a reboot pending),\n"
+    "     or inconclusive (compliance cannot be shown from the evidence given)\n"
+    "  2  usage error, a bad --db file, or the --output file cannot be written\n"
+    "  3  evidence unreadable (no readable SOFTWARE hive, a corrupt one)\n"
+    "  4  not covered: the target is not Windows Server 2008 SP2 (e.g. 2008 R2, Vista)\n";
+
+typedef struct audit_cli_opts {
+    cli_target_opts target;
+    const char *format, *output, *db;
+    audit_options audit;
+    bool no_color, quiet;
+} audit_cli_opts;
+
+static int parse(int argc, char **argv, audit_cli_opts *o)
+{
+    static const struct option longopts[] = {
+        {"root", required_argument, NULL, 'r'},     {"software", required_argument, NULL, 's'},
+        {"system", required_argument, NULL, 'y'},   {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},   {"db", required_argument, NULL, 'd'},
+        {"baseline", required_argument, NULL, 'b'}, {"no-color", no_argument, NULL, 'n'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->format = "text";
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+o:q", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': o->target.root = optarg; break;
+        case 's': o->target.software = optarg; break;
+        case 'y': o->target.system = optarg; break;
+        case 'f': o->format = optarg; break;
+        case 'o': o->output = optarg; break;
+        case 'd': o->db = optarg; break;
+        case 'b':
+            if (strcmp(optarg, "default") == 0)
+                o->audit.baseline = AUDIT_BASELINE_DEFAULT;
+            else if (strcmp(optarg, "latest") == 0)
+                o->audit.baseline = AUDIT_BASELINE_LATEST;
+            else
+                return cli_usage_error("audit", "--baseline must be default or latest");
+            break;
+        case 'n': o->no_color = true; break;
+        case 'q': o->quiet = true; break;
+        default: return cli_usage_error("audit", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
+    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0 && strcmp(o->format, "junit") != 0)
+        return cli_usage_error("audit", "--format must be text, json or junit");
+    return 0;
+}
+
+/* Renders into the output; returns 0 or EXIT_USAGE (the message is printed). */
+static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db)
+{
+    FILE *out = o->output ? fopen(o->output, "w") : stdout;
+    if (out == NULL) {
+        fprintf(stderr, "kbaudit audit: cannot write %s: %s\n", o->output, strerror(errno));
+        return EXIT_USAGE;
+    }
+    report_audit_opts ro = {
+        .color = report_color_wanted(fileno(out), o->no_color),
+        .quiet = o->quiet,
+        .target = o->target.root ? o->target.root : o->target.software,
+        .database = db->name,
+        .baseline = o->audit.baseline == AUDIT_BASELINE_LATEST ? "latest" : "default",
+    };
+    kb_error err = {0};
+    int r2;
+    if (strcmp(o->format, "json") == 0)
+        r2 = report_audit_json(r, &ro, out, &err);
+    else if (strcmp(o->format, "junit") == 0)
+        r2 = report_audit_junit(r, &ro, out, &err);
+    else
+        r2 = report_audit_text(r, &ro, out, &err);
+    int closed = out != stdout ? fclose(out) : fflush(out);
+    if (r2 != 0 || closed != 0) {
+        fprintf(stderr, "kbaudit audit: cannot write the report%s%s: %s\n", o->output ? " to " : "",
+                o->output ? o->output : "", r2 != 0 ? err.msg : strerror(errno));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_audit(int argc, char **argv)
+{
+    if (cli_wants_help("audit", argc, argv))
+        return 0;
+    audit_cli_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc;
+    /* the knowledge base first: a bad --db is a usage error whatever the evidence */
+    kbdb *db = NULL;
+    kb_error err = {0};
+    if ((o.db ? kbdb_load_file(o.db, 0, &db, &err) : kbdb_load_embedded(&db, &err)) != 0) {
+        fprintf(stderr, "kbaudit audit: bad knowledge base: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    kb_target *t = NULL;
+    rc = cli_target_open("audit", &o.target, &t);
+    if (rc) {
+        kbdb_free(db);
+        return rc;
+    }
+    kb_facts f;
+    if (facts_gather(t, &f, &err) != 0) {
+        fprintf(stderr, "kbaudit audit: evidence unreadable: %s\n", err.msg);
+        target_close(t);
+        kbdb_free(db);
+        return EXIT_UNREADABLE;
+    }
+    audit_result res;
+    memset(&res, 0, sizeof res);
+    if (audit_run(&f, db, &o.audit, &res, &err) != 0) {
+        /* audit_run fails only on out of memory: not a verdict, so not 0, 1 or 4 */
+        fprintf(stderr, "kbaudit audit: %s\n", err.msg[0] ? err.msg : "out of memory");
+        rc = EXIT_UNREADABLE;
+    } else {
+        rc = render(&o, &res, db);
+        if (rc == 0)
+            rc = res.exit_code;
+    }
+    audit_result_free(&res);
+    facts_free(&f);
+    target_close(t);
+    kbdb_free(db);
+    return rc;
+}
