@@ -549,6 +549,7 @@ class PeStore(object):
                 fd, tmp = tempfile.mkstemp(prefix="tmp-", dir=self.cache)
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
+                os.chmod(tmp, 0o644)
                 os.replace(tmp, self._path(key))
         self.mem[key] = data
         return data
