@@ -405,7 +405,7 @@ static void test_scan(void **state)
     char many[2048] = "<a";
     for (int i = 0; i < MUM_MAX_ATTRIBUTES; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many), " b%d='='", i);
-    char over[2048];
+    char over[sizeof many + 16];
     snprintf(over, sizeof over, "%s c=\"x\">", many);
     strcat(many, ">");
     static const char *const ok[] = {
