@@ -2,6 +2,8 @@
  * exits with the code the audit decided (cli.h; the exit codes are a CI contract). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,7 +29,8 @@ const char cli_audit_help[] =
     "  --software FILE   a SOFTWARE hive file; file evidence is then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
     "  --format FMT      text (default), json (docs/json-output.md) or junit (JUnit XML)\n"
-    "  -o, --output FILE write the report to FILE\n"
+    "  -o, --output FILE write the report to FILE (refused inside the evidence: under --root,\n"
+    "                    or onto a hive given as evidence)\n"
     "  --db FILE         use this knowledge base (XML or gzip) instead of the embedded one\n"
     "  --baseline B      default: the database's \"build 6003 ready\" requirements;\n"
     "                    latest: also require the newest rollup the database knows\n"
@@ -92,6 +95,54 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
     return 0;
 }
 
+/* The canonical form of an output path that may not exist yet: its folder resolved, plus its
+ * name. NULL when the folder does not resolve either (then fopen fails and says why). */
+static char *canonical_output(const char *path)
+{
+    char *full = realpath(path, NULL);
+    if (full != NULL)
+        return full;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    char *rdir = dir ? realpath(dir, NULL) : NULL;
+    free(dir);
+    if (rdir == NULL)
+        return NULL;
+    const char *name = slash ? slash + 1 : path;
+    size_t n = strlen(rdir) + strlen(name) + 2;
+    full = malloc(n);
+    if (full)
+        snprintf(full, n, "%s%s%s", rdir, strcmp(rdir, "/") == 0 ? "" : "/", name);
+    free(rdir);
+    return full;
+}
+
+/* Evidence is read-only (DESIGN.md): refuse an --output under --root or onto a hive file
+ * given as evidence, before anything is opened. */
+static bool output_hits_evidence(const audit_cli_opts *o)
+{
+    if (o->output == NULL)
+        return false;
+    char *out = canonical_output(o->output);
+    if (out == NULL)
+        return false;
+    bool hit = false;
+    const char *evidence[] = {o->target.root, o->target.software, o->target.system};
+    for (size_t i = 0; i < 3 && !hit; i++) {
+        char *e = evidence[i] ? realpath(evidence[i], NULL) : NULL;
+        if (e == NULL)
+            continue;
+        size_t n = strlen(e);
+        if (i == 0)   /* a folder: anything below it */
+            hit = strncmp(out, e, n) == 0 && (out[n] == '/' || out[n] == '\0' || strcmp(e, "/") == 0);
+        else
+            hit = strcmp(out, e) == 0;
+        free(e);
+    }
+    free(out);
+    return hit;
+}
+
 /* Renders into the output; returns 0 or EXIT_USAGE (the message is printed). */
 static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db)
 {
@@ -132,6 +183,9 @@ int cli_audit(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc;
+    if (output_hits_evidence(&o))
+        return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only",
+                               o.output);
     /* the knowledge base first: a bad --db is a usage error whatever the evidence */
     kbdb *db = NULL;
     kb_error err = {0};

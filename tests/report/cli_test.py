@@ -140,6 +140,24 @@ check('failures="0"' in xml and "<skipped" in xml, "not covered: testcases skipp
 r = run("audit", "--software", hive, "-o", os.path.join(work, "no-such-dir", "x.txt"))
 check(r.returncode == 2, f"an --output that cannot be written: exit {r.returncode}, expected 2")
 
+# evidence is read-only: an --output under --root or onto a hive given as evidence is refused
+# before anything is opened
+root = os.path.join(work, "root")
+os.makedirs(os.path.join(root, "sub"))
+with open(hive, "rb") as f:
+    before = f.read()
+for args in (["--root", root, "-o", os.path.join(root, "sub", "report.txt")],
+             ["--root", root + "/", "--output", root],
+             ["--software", hive, "-o", hive],
+             ["--software", hive, "--system", r2, "-o", os.path.join(work, ".", "SOFTWARE-r2")]):
+    r = run("audit", *args)
+    check(r.returncode == 2 and "read-only" in r.stderr, f"audit {args}: exit {r.returncode}, expected 2")
+with open(hive, "rb") as f:
+    check(f.read() == before, "the hive is unchanged")
+check(not os.path.exists(os.path.join(root, "sub", "report.txt")), "nothing written under --root")
+r = run("audit", "--root", root, "-o", root + "-report.txt")   # a sibling, not inside
+check(r.returncode == 3, f"an --output next to --root is allowed (then: no SOFTWARE, exit 3): {r.returncode}")
+
 # colour: terminal only, never with NO_COLOR (any value, even empty) or --no-color
 r = run("audit", "--software", hive)
 check("\x1b" not in r.stdout, "no colour into a pipe")
