@@ -33,30 +33,67 @@ static char *put_control_picture(char *w, char c)
     return w;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RX_LITTLE_ENDIAN 1
+#else
+#define RX_LITTLE_ENDIAN 0
+#endif
+
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* For 8 bytes read as a little-endian word: a mask with the high bit of each byte that needs
+ * an escape (below 0x20, and `\` or `"` when `quoted`) and of no byte before the first one.
+ * The classic "has zero byte" trick can flag bytes after a real hit (borrows), never before,
+ * so the lowest set bit is exact. Bytes >= 0x80 are never flagged. */
+static inline uint64_t special_bytes(uint64_t x, bool quoted)
+{
+    uint64_t m = (x - ONES * 0x20) & ~x & HIGHS;
+    if (quoted) {
+        uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+        m |= ((q - ONES) & ~q & HIGHS) | ((b - ONES) & ~b & HIGHS);
+    }
+    return m;
+}
+
 /* Appends s with regedit's escapes: \\ and \" (when `quoted`), control pictures for C0.
- * Runs of ordinary characters are copied whole: key paths are long and written per key. */
+ * Key paths are long and written per key, so ordinary text is copied 8 bytes at a time. */
 static int put_escaped(kb_buf *b, const char *s, size_t n, bool quoted)
 {
+    /* every byte becomes at most 3: this leaves room for the 8-byte stores below */
     if (kb_buf_reserve(b, n * 3) != 0)
         return -1;
     char *w = b->data + b->len;
     size_t i = 0;
     while (i < n) {
-        size_t run = i;
-        while (run < n && (unsigned char)s[run] >= 0x20 && (!quoted || (s[run] != '\\' && s[run] != '"')))
-            run++;
-        memcpy(w, s + i, run - i);
-        w += run - i;
-        if (run == n)
-            break;
-        char c = s[run];
+        if (RX_LITTLE_ENDIAN && n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            memcpy(w, &x, 8);   /* speculative: only the bytes before a hit are kept */
+            uint64_t m = special_bytes(x, quoted);
+            if (m == 0) {
+                w += 8;
+                i += 8;
+                continue;
+            }
+            size_t k = (size_t)__builtin_ctzll(m) >> 3;
+            w += k;
+            i += k;
+        } else {
+            char c = s[i];
+            if ((unsigned char)c >= 0x20 && (!quoted || (c != '\\' && c != '"'))) {
+                *w++ = c;
+                i++;
+                continue;
+            }
+        }
+        char c = s[i++];
         if ((unsigned char)c < 0x20) {
             w = put_control_picture(w, c);
         } else {
             *w++ = '\\';
             *w++ = c;
         }
-        i = run + 1;
     }
     b->len = (size_t)(w - b->data);
     b->data[b->len] = '\0';
@@ -107,8 +144,15 @@ static const char *hex_triplets(void)
 /* Columns as regedit counts them: characters, not UTF-8 bytes. */
 static size_t columns(const char *p, size_t n)
 {
-    size_t cols = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t cols = 0, i = 0;
+    /* 8 bytes at a time: count the bytes that are not UTF-8 continuation bytes (10xxxxxx) */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t cont = x & ~(x << 1) & HIGHS;
+        cols += 8 - (size_t)__builtin_popcountll(cont);
+    }
+    for (; i < n; i++)
         cols += ((unsigned char)p[i] & 0xC0) != 0x80;
     return cols;
 }
