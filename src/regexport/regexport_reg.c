@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbaudit/utf.h"
 #include "regexport_out.h"
 
 #define FOLD_COLUMN 76
@@ -106,7 +105,19 @@ static bool is_plain_string(const uint8_t *d, uint32_t n)
 {
     if (n < 2 || n % 2 != 0 || d[n - 2] != 0 || d[n - 1] != 0)
         return false;
-    for (uint32_t i = 0; i + 2 < n; i += 2) {
+    uint32_t end = n - 2, i = 0;
+    while (i < end) {
+        /* four units below 0x100 and not below 0x20 (so not NUL, CR, LF or a surrogate)
+         * pass at once; anything else is judged one unit at a time */
+        if (RX_LITTLE_ENDIAN && end - i >= 8) {
+            uint64_t x;
+            memcpy(&x, d + i, 8);
+            if ((x & 0xFF00FF00FF00FF00u) == 0 &&
+                ((x - 0x0020002000200020u) & 0x8000800080008000u) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         uint16_t c = (uint16_t)(d[i] | d[i + 1] << 8);
         if (c == 0 || c == '\r' || c == '\n')
             return false;
@@ -118,8 +129,73 @@ static bool is_plain_string(const uint8_t *d, uint32_t n)
         } else if (c >= 0xDC00 && c <= 0xDFFF) {
             return false;
         }
+        i += 2;
     }
     return true;
+}
+
+/* Appends the `units` code units of a string that passed is_plain_string (so surrogates
+ * come in pairs) as UTF-8 with put_escaped's escapes, in one pass: the same bytes as
+ * kb_utf16le_to_utf8 followed by put_escaped(quoted). */
+static int put_plain_string(kb_buf *b, const uint8_t *d, size_t units)
+{
+    /* at most 3 bytes per unit (a control picture, a BMP character; a pair makes 4 of 2
+     * units): this leaves room for the 4-byte stores below */
+    if (units > (SIZE_MAX - 1) / 3 || kb_buf_reserve(b, units * 3) != 0)
+        return -1;
+    char *w = b->data + b->len;
+    size_t i = 0;
+    while (i < units) {
+        if (RX_LITTLE_ENDIAN && units - i >= 4) {
+            uint64_t x;
+            memcpy(&x, d + 2 * i, 8);
+            if ((x & 0xFF80FF80FF80FF80u) == 0) {
+                /* four ASCII units: pack their low bytes, pad with 'A' and look for escapes */
+                x = (x | x >> 8) & 0x0000FFFF0000FFFFu;
+                x = ((x | x >> 16) & 0xFFFFFFFFu) | 0x4141414100000000u;
+                uint32_t four = (uint32_t)x;
+                memcpy(w, &four, 4);
+                uint64_t m = special_bytes(x, true);
+                if (m == 0) {
+                    w += 4;
+                    i += 4;
+                    continue;
+                }
+                size_t k = (size_t)__builtin_ctzll(m) >> 3;
+                w += k;
+                i += k;
+            }
+        }
+        uint32_t c = (uint32_t)d[2 * i] | (uint32_t)d[2 * i + 1] << 8;
+        i++;
+        if (c < 0x80) {
+            if (c < 0x20) {
+                w = put_control_picture(w, (char)c);
+            } else {
+                if (c == '"' || c == '\\')
+                    *w++ = '\\';
+                *w++ = (char)c;
+            }
+        } else if (c < 0x800) {
+            *w++ = (char)(0xC0 | c >> 6);
+            *w++ = (char)(0x80 | (c & 0x3F));
+        } else if (c >= 0xD800 && c <= 0xDBFF) {
+            uint32_t lo = (uint32_t)d[2 * i] | (uint32_t)d[2 * i + 1] << 8;
+            i++;
+            c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+            *w++ = (char)(0xF0 | c >> 18);
+            *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
+            *w++ = (char)(0x80 | ((c >> 6) & 0x3F));
+            *w++ = (char)(0x80 | (c & 0x3F));
+        } else {
+            *w++ = (char)(0xE0 | c >> 12);
+            *w++ = (char)(0x80 | ((c >> 6) & 0x3F));
+            *w++ = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    b->len = (size_t)(w - b->data);
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 /* "xx," for every byte value, built once; 4 bytes per entry so that one 32-bit store
@@ -209,7 +285,7 @@ static int put_hex_prefix(kb_buf *t, uint32_t type)
 }
 
 static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name, uint32_t type,
-                     const uint8_t *d, uint32_t n, kb_buf *tmp)
+                     const uint8_t *d, uint32_t n)
 {
     size_t line_start = t->len;
     if (!has_name) {
@@ -219,9 +295,7 @@ static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name
         return -1;
     }
     if (type == REGF_SZ && is_plain_string(d, n)) {
-        kb_buf_reset(tmp);
-        if (kb_utf16le_to_utf8(tmp, d, n - 2) || kb_buf_putc(t, '"') ||
-            put_escaped(t, tmp->data, tmp->len, true) || kb_buf_putc(t, '"'))
+        if (kb_buf_putc(t, '"') || put_plain_string(t, d, (n - 2) / 2) || kb_buf_putc(t, '"'))
             return -1;
     } else if (type == REGF_DWORD && n == 4) {
         uint32_t v = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
@@ -240,8 +314,7 @@ static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name
 
 /* Writes one key: `full_path` is already escaped. */
 static int export_key(const regf_hive *h, regf_off key, const char *full_path, size_t full_len,
-                      rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_buf *tmp,
-                      kb_error *err)
+                      rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_error *err)
 {
     kb_buf *t = &o->text;
     if (kb_buf_putc(t, '[') || kb_buf_append(t, full_path, full_len) || kb_buf_puts(t, "]\n"))
@@ -257,7 +330,7 @@ static int export_key(const regf_hive *h, regf_off key, const char *full_path, s
             regf_value_name(h, vals->v[i], name, err) != 0 ||
             regf_value_data(h, vals->v[i], scratch, &data, &len, err) != 0)
             return -1;
-        if (put_value(t, name->data, name->len, vi.has_name, vi.type, data, len, tmp) != 0)
+        if (put_value(t, name->data, name->len, vi.has_name, vi.type, data, len) != 0)
             return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     }
     if (kb_buf_putc(t, '\n'))
@@ -272,7 +345,7 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
     rx_init(&o, out, opt->utf16);
     regf_walker *w = NULL;
     regf_offlist vals = {0};
-    kb_buf name = KB_BUF_INIT, scratch = KB_BUF_INIT, tmp = KB_BUF_INIT, full = KB_BUF_INIT;
+    kb_buf name = KB_BUF_INIT, scratch = KB_BUF_INIT, full = KB_BUF_INIT;
     int r = 0;
     if (opt->utf16 && fwrite("\xff\xfe", 1, 2, out) != 2)
         r = kb_error_set(err, KB_ERR_IO, "write error");
@@ -305,7 +378,7 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
             }
             level_len[depth] = esc.len;
         }
-        r = export_key(h, cur, esc.data ? esc.data : "", esc.len, &o, &vals, &name, &scratch, &tmp, err);
+        r = export_key(h, cur, esc.data ? esc.data : "", esc.len, &o, &vals, &name, &scratch, err);
     }
     if (r == 0)
         r = rx_flush(&o, err);
@@ -313,7 +386,6 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
     regf_offlist_free(&vals);
     kb_buf_free(&name);
     kb_buf_free(&scratch);
-    kb_buf_free(&tmp);
     kb_buf_free(&full);
     kb_buf_free(&esc);
     free(level_len);
