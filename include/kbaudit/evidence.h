@@ -1,5 +1,5 @@
 /* kbaudit — opening evidence. Every file and folder kbaudit reads from a target is opened
- * through these: read-only, O_NOATIME where the kernel allows it (the owner or CAP_FOWNER),
+ * through these: read-only, non-blocking (a FIFO cannot hang us), O_NOATIME where the kernel allows it (the owner or CAP_FOWNER),
  * close-on-exec, never a controlling terminal. Nothing is ever opened for writing. */
 #ifndef KBAUDIT_EVIDENCE_H
 #define KBAUDIT_EVIDENCE_H

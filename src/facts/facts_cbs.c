@@ -43,7 +43,8 @@ static facts_package *add_package(kb_facts *f, const char *identity)
         p->name = strdup(identity);
         uint32_t kb = 0;
         int32_t index = -1;
-        if (mum_package_name_kb(identity, strlen(identity), &kb, &index, NULL))
+        mum_slice suffix;
+        if (mum_package_name_kb(identity, strlen(identity), &kb, &index, &suffix))
             p->kb = kb, p->index = index;
     }
     f->npackages++;
@@ -151,8 +152,9 @@ void facts_gather_packages(kb_facts *f, kb_target *t)
         size_t len = strlen(mums[i]);
         uint32_t kb;
         int32_t index;
+        mum_slice suffix;
         if (matched[i] || len < 5 || strcasecmp(mums[i] + len - 4, ".mum") != 0 ||
-            !mum_package_name_kb(mums[i], len - 4, &kb, &index, NULL))
+            !mum_package_name_kb(mums[i], len - 4, &kb, &index, &suffix))
             continue;
         char *identity = strndup(mums[i], len - 4);
         facts_package *p = identity ? add_package(f, identity) : NULL;

@@ -2,6 +2,7 @@
  * O_NONBLOCK (so a FIFO planted under the target cannot block the open), then must be a
  * regular file: devices, FIFOs and directories are refused before anything is read. */
 #include "mum_internal.h"
+#include "kbaudit/evidence.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +20,12 @@
 
 int mum_file_open(const char *path, size_t cap, const char *what, size_t *size, kb_error *err)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: %s", path,
-                            strerror(errno));
+    /* read-only, non-blocking (a FIFO must not hang us), access time left alone */
+    int fd = kb_open_readonly(path, err);
+    if (fd < 0) {
+        int e = errno;
+        return kb_error_set(err, e == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: %s", path, strerror(e));
+    }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;

@@ -2,6 +2,7 @@
  * COFF file header, the optional header (PE32 or PE32+) and the section table, and keep
  * what later RVA lookups need. Nothing past the section table is read here. */
 #include "pe_internal.h"
+#include "kbaudit/evidence.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -183,15 +184,10 @@ int pe_open_buffer(const void *data, size_t size, const char *name, pe_file **ou
 int pe_open_file(const char *path, pe_file **out, kb_error *err)
 {
     *out = NULL;
-    /* Evidence is read-only: O_RDONLY, and O_NOATIME where the kernel lets us. */
-    int fd = -1;
-#ifdef O_NOATIME
-    fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
-#endif
+    /* Evidence is read-only (and its access time left alone where the kernel allows). */
+    int fd = kb_open_readonly(path, err);
     if (fd < 0)
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return kb_error_set(err, KB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int e = errno;

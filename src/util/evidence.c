@@ -21,7 +21,9 @@ static int open_flags(const char *path, int flags)
 
 int kb_open_readonly(const char *path, kb_error *err)
 {
-    int fd = open_flags(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO planted in an image must not hang open() (callers then require a
+     * regular file with fstat) */
+    int fd = open_flags(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: cannot open: %s", path,
                             strerror(errno));

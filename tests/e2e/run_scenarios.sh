@@ -13,7 +13,9 @@ fails=0 checks=0
 for dir in "$src"/*/; do
     name=$(basename "$dir")
     [ "$name" = common ] && continue
-    root="$built/$name"
+    # the tree's root may be a subfolder (scenario "root:" line), recorded by mkscenario.py
+    sub=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("root", "."))' "$built/$name/.mkscenario.json" 2>/dev/null || echo .)
+    root="$built/$name/$sub"
     if [ ! -d "$root" ]; then
         echo "FAIL $name: tree not built at $root"; fails=$((fails + 1)); continue
     fi
