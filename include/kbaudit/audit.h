@@ -40,6 +40,7 @@ typedef struct audit_requirement {
     unsigned order;
     audit_status status;
     uint32_t satisfied_by;    /* the KB that satisfies it (may be a later one); 0 = none */
+    uint32_t pending_kb;      /* status pending: the KB that is staged or install-pending; 0 = none */
     char *evidence;           /* which evidence decided, in words */
     const char *evidence_kind;/* "package", "file-version", "package+file-version" or "none" */
 } audit_requirement;

@@ -12,6 +12,15 @@ const char *audit_version(const uint16_t v[4], char buf[24])
     return buf;
 }
 
+const char *audit_date(kbdb_date d, char buf[16])
+{
+    if (d.day)
+        snprintf(buf, 16, "%04u-%02u-%02u", d.year, d.month, d.day);
+    else
+        snprintf(buf, 16, "%04u-%02u", d.year, d.month);
+    return buf;
+}
+
 static char **push(audit_ctx *c, char ***list, size_t *n, char *s)
 {
     if (s == NULL)
@@ -119,11 +128,15 @@ static void index_packages(audit_ctx *c)
         size_t j = 0;
         while (j < c->nkbs && c->kbs[j].kb != p->kb)
             j++;
+        bool superseded = p->has_state && p->state == 0x50;
         if (j == c->nkbs) {
-            c->kbs[c->nkbs++] = (kb_status){p->kb, s, name};
+            c->kbs[c->nkbs++] = (kb_status){p->kb, s, name, superseded};
         } else if (rank(s) > rank(c->kbs[j].state)) {
             c->kbs[j].state = s;
             c->kbs[j].state_name = name;
+            c->kbs[j].superseded = superseded;
+        } else if (s == KB_STATE_INSTALLED && c->kbs[j].state == s && !superseded) {
+            c->kbs[j].superseded = false;
         }
         if (s == KB_STATE_REMOVING)
             audit_warn(c, "KB%u: package %s is in state %s", p->kb, p->identity, name);
@@ -131,10 +144,15 @@ static void index_packages(audit_ctx *c)
     qsort(c->kbs, c->nkbs, sizeof *c->kbs, cmp_status);
 }
 
+const kb_status *audit_kb_status(const audit_ctx *c, uint32_t kb)
+{
+    kb_status key = {kb, KB_STATE_ABSENT, NULL, false};
+    return bsearch(&key, c->kbs, c->nkbs, sizeof *c->kbs, cmp_status);
+}
+
 kb_state audit_kb_state(const audit_ctx *c, uint32_t kb)
 {
-    kb_status key = {kb, KB_STATE_ABSENT, NULL};
-    const kb_status *s = bsearch(&key, c->kbs, c->nkbs, sizeof *c->kbs, cmp_status);
+    const kb_status *s = audit_kb_status(c, kb);
     return s ? s->state : KB_STATE_ABSENT;
 }
 

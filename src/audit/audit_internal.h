@@ -17,6 +17,7 @@ typedef struct kb_status {
     uint32_t kb;
     kb_state state;
     const char *state_name;   /* of the package that decided */
+    bool superseded;          /* installed only as "superseded" (0x50): a later package replaced it */
 } kb_status;
 
 typedef struct audit_ctx {
@@ -32,11 +33,15 @@ typedef struct audit_ctx {
 /* "6.0.6003.20489" into buf (24 bytes). */
 const char *audit_version(const uint16_t v[4], char buf[24]);
 
+/* "2019-04-09", or "2019-09" when the database knows only the month (buf of 16). */
+const char *audit_date(kbdb_date d, char buf[16]);
+
 void audit_warn(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 char *audit_printf(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 void audit_add_pending(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 
 kb_state audit_kb_state(const audit_ctx *c, uint32_t kb);
+const kb_status *audit_kb_status(const audit_ctx *c, uint32_t kb);   /* NULL if no package */
 /* The newest installed update of `kind` (by date), or NULL. */
 const kbdb_update *audit_newest_installed(const audit_ctx *c, kbdb_kind kind);
 

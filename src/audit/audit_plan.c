@@ -35,11 +35,10 @@ void audit_rollup_level(audit_ctx *c)
         r->months_behind = months(known->date) - months(best->date);
         if (r->months_behind < 0)
             r->months_behind = 0;
+        char d1[16], d2[16];
         if (r->months_behind > 0)
-            audit_warn(c, "%d month(s) behind the newest known rollup KB%u (%04u-%02u-%02u): the newest installed is "
-                          "KB%u (%04u-%02u-%02u)",
-                       r->months_behind, known->kb, known->date.year, known->date.month, known->date.day, best->kb,
-                       best->date.year, best->date.month, best->date.day);
+            audit_warn(c, "%d month(s) behind the newest known rollup KB%u (%s): the newest installed is KB%u (%s)",
+                       r->months_behind, known->kb, audit_date(known->date, d1), best->kb, audit_date(best->date, d2));
     }
 
     /* ESU tail (kb-facts.md §5): what is newer than the newest installed update */
@@ -60,11 +59,11 @@ void audit_rollup_level(audit_ctx *c)
         newer++;
         r->esu_updates_missing += u->esu == KBDB_YES;
     }
+    char d[16];
     if (newest && r->esu_updates_missing)
-        audit_warn(c, "the newest installed update is KB%u (%04u-%02u-%02u); the database knows %zu newer update(s), "
+        audit_warn(c, "the newest installed update is KB%u (%s); the database knows %zu newer update(s), "
                       "%zu of which need an Extended Security Updates licence",
-                   newest->kb, newest->date.year, newest->date.month, newest->date.day, newer,
-                   r->esu_updates_missing);
+                   newest->kb, audit_date(newest->date, d), newer, r->esu_updates_missing);
 }
 
 static audit_step *add_step(audit_ctx *c, const kbdb_update *u, const char *kind_name, char *reason)
@@ -129,6 +128,15 @@ void audit_plan(audit_ctx *c)
                  audit_printf(c, "a reboot is pending: restart first, so that staged updates complete before anything else is installed"));
     const audit_requirement *ssu = req(c, "ssu"), *sha2 = req(c, "sha2"), *rollup = req(c, "rollup"),
                             *latest = req(c, "latest");
+    /* staged but not installed, with no reboot to finish it: the install has to be run again */
+    for (size_t i = 0; !c->r->pending_reboot && i < c->r->nreqs; i++) {
+        const audit_requirement *q = &c->r->reqs[i];
+        const kb_status *st = q->pending_kb ? audit_kb_status(c, q->pending_kb) : NULL;
+        const kbdb_update *u = q->pending_kb ? kbdb_find(c->db, q->pending_kb) : NULL;
+        if (q->status == AUDIT_PENDING && u && st && st->state == KB_STATE_PENDING)
+            add_step(c, u, NULL, audit_printf(c, "KB%u is %s, not installed: run its installation again to complete it",
+                                              u->kb, st->state_name));
+    }
     uint32_t first_ssu = 0;
     if (ssu && ssu->status == AUDIT_MISSING) {
         const kbdb_update *u = kbdb_find(c->db, ssu->kb);
@@ -159,11 +167,10 @@ void audit_plan(audit_ctx *c)
                      audit_printf(c, "ESU licensing preparation package: needed before updates that require an ESU licence; then install and activate the ESU MAK"));
     }
     const kbdb_update *pub = newest_public_rollup(c);
-    char alt[200] = "";
+    char alt[200] = "", d[16];
     if (target->esu != KBDB_NO && pub)
-        snprintf(alt, sizeof alt, "; it %s an ESU licence: without one, the newest rollup is KB%u (%04u-%02u-%02u)",
-                 target->esu == KBDB_YES ? "needs" : "may need (unconfirmed)", pub->kb, pub->date.year,
-                 pub->date.month, pub->date.day);
+        snprintf(alt, sizeof alt, "; it %s an ESU licence: without one, the newest rollup is KB%u (%s)",
+                 target->esu == KBDB_YES ? "needs" : "may need (unconfirmed)", pub->kb, audit_date(pub->date, d));
     const char *doubt = target->unconfirmed & KBDB_U_DATE ? "; its release date is unconfirmed in the database" : "";
     audit_step *s = add_step(c, target, NULL,
                              audit_printf(c, "the newest monthly rollup known to the database (KB%u or any later rollup satisfies the baseline%s)%s%s",

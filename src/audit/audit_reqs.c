@@ -25,10 +25,15 @@ static bool counts_for(const audit_ctx *c, const kbdb_requirement *req, const kb
     return same_kind && reqd && kbdb_date_cmp(u->date, reqd->date) > 0;
 }
 
-/* The newest update satisfying `req` in the given state (NULL if none). */
+/* The update satisfying `req` in the given state: the required KB itself when it is in that
+ * state (and, when installed, not merely superseded by a later package), else the newest
+ * later one (NULL if none). */
 static const kbdb_update *best_in_state(const audit_ctx *c, const kbdb_requirement *req, kb_state want)
 {
     const kbdb_update *reqd = kbdb_find(c->db, req->kb), *best = NULL;
+    const kb_status *own = audit_kb_status(c, req->kb);
+    if (reqd && own && own->state == want && !(want == KB_STATE_INSTALLED && own->superseded))
+        return reqd;
     for (size_t i = 0; i < c->nkbs; i++) {
         if (c->kbs[i].state != want)
             continue;
@@ -78,7 +83,7 @@ static void judge(audit_ctx *c, const kbdb_requirement *req, audit_requirement *
         out->evidence_kind = kernel_known ? "package+file-version" : "package";
         const char *how = inst->kb == req->kb ? ""
                           : kbdb_supersedes_transitively(c->db, inst->kb, req->kb) ? " and supersedes KB"
-                                                                                 : " and is a later update of the same kind than KB";
+                                                                                 : " and is a later update of the same kind as KB";
         char later[16] = "";
         if (inst->kb != req->kb)
             snprintf(later, sizeof later, "%u", req->kb);
@@ -90,6 +95,7 @@ static void judge(audit_ctx *c, const kbdb_requirement *req, audit_requirement *
     if (inst && kernel_known && !kernel_ok) {
         out->status = AUDIT_PENDING;
         out->satisfied_by = 0;
+        out->pending_kb = inst->kb;
         out->evidence_kind = "package+file-version";
         out->evidence = audit_printf(c, "the CBS registry says KB%u is installed, but ntoskrnl.exe is %s, "
                                         "below %s: the install is waiting for a reboot or failed (the files decide)",
@@ -112,6 +118,7 @@ static void judge(audit_ctx *c, const kbdb_requirement *req, audit_requirement *
     }
     if (pend) {
         out->status = AUDIT_PENDING;
+        out->pending_kb = pend->kb;
         out->evidence_kind = "package";
         out->evidence = audit_printf(c, "KB%u is %s (CBS package), not installed yet%s%s", pend->kb,
                                      "staged or install-pending", kernel_known ? "; ntoskrnl.exe is " : "",
@@ -155,9 +162,9 @@ static void add_latest(audit_ctx *c, unsigned order)
         char installed[48] = "; no rollup is installed";
         if (inst)
             snprintf(installed, sizeof installed, "; the newest installed is KB%u", inst->kb);
-        out->evidence = audit_printf(c, "--baseline latest: the newest known rollup is KB%u (%04u-%02u-%02u)%s",
-                                     newest->kb, newest->date.year, newest->date.month, newest->date.day,
-                                     installed);
+        char d[16];
+        out->evidence = audit_printf(c, "--baseline latest: the newest known rollup is KB%u (%s)%s", newest->kb,
+                                     audit_date(newest->date, d), installed);
     }
     if (out->id == NULL || out->evidence == NULL)
         c->oom = true;

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Checks that a JSON document (kbaudit facts/audit output) contains everything an expectation
 file says: every key of an expected object must be present with a matching value. Lists of
-objects are matched by their identifying key ("identity", "role", "id" or "kb"): each expected
+objects are matched by their identifying key ("identity", "role" or "id"): each expected
 item must match the actual item with the same identifier (order does not matter); other lists
-must be equal. A list under "$exact" in the expectation must match exactly, in order.
+must be equal, in order (e.g. the install plan).
 
 usage: check_expect.py EXPECT.json ACTUAL.json
 """
 import json
 import sys
 
-ID_KEYS = ("identity", "role", "id", "kb")
+ID_KEYS = ("identity", "role", "id")
 
 
 def fail(path, msg):
@@ -22,8 +22,6 @@ def match(exp, act, path):
         if not isinstance(act, dict):
             fail(path, "expected an object, got %r" % (act,))
         for k, v in exp.items():
-            if k == "$exact":
-                continue
             if k not in act:
                 fail(path, "missing key %r" % k)
             match(v, act[k], path + "." + k)
