@@ -55,14 +55,11 @@ static inline uint64_t special_bytes(uint64_t x, bool quoted)
     return m;
 }
 
-/* Appends s with regedit's escapes: \\ and \" (when `quoted`), control pictures for C0.
- * Key paths are long and written per key, so ordinary text is copied 8 bytes at a time. */
-static int put_escaped(kb_buf *b, const char *s, size_t n, bool quoted)
+/* Writes s with regedit's escapes: \\\\ and \\" (when `quoted`), control pictures for C0.
+ * Names and key paths are copied 8 bytes at a time. The caller has reserved 3 bytes per
+ * byte of s (the most one byte can become), which leaves room for the 8-byte stores. */
+static char *write_escaped(char *w, const char *s, size_t n, bool quoted)
 {
-    /* every byte becomes at most 3: this leaves room for the 8-byte stores below */
-    if (kb_buf_reserve(b, n * 3) != 0)
-        return -1;
-    char *w = b->data + b->len;
     size_t i = 0;
     while (i < n) {
         if (RX_LITTLE_ENDIAN && n - i >= 8) {
@@ -94,6 +91,15 @@ static int put_escaped(kb_buf *b, const char *s, size_t n, bool quoted)
             *w++ = c;
         }
     }
+    return w;
+}
+
+/* Appends s with write_escaped's escapes. */
+static int put_escaped(kb_buf *b, const char *s, size_t n, bool quoted)
+{
+    if (n > (SIZE_MAX - 1) / 3 || kb_buf_reserve(b, n * 3) != 0)
+        return -1;
+    char *w = write_escaped(b->data + b->len, s, n, quoted);
     b->len = (size_t)(w - b->data);
     b->data[b->len] = '\0';
     return 0;
@@ -134,16 +140,13 @@ static bool is_plain_string(const uint8_t *d, uint32_t n)
     return true;
 }
 
-/* Appends the `units` code units of a string that passed is_plain_string (so surrogates
- * come in pairs) as UTF-8 with put_escaped's escapes, in one pass: the same bytes as
- * kb_utf16le_to_utf8 followed by put_escaped(quoted). */
-static int put_plain_string(kb_buf *b, const uint8_t *d, size_t units)
+/* Writes the `units` code units of a string that passed is_plain_string (so surrogates
+ * come in pairs) as UTF-8 with write_escaped's escapes, in one pass: the same bytes as
+ * kb_utf16le_to_utf8 followed by write_escaped(quoted). The caller has reserved 3 bytes per
+ * unit (a control picture, a BMP character; a pair makes 4 of 2 units), which leaves room
+ * for the 4-byte stores. */
+static char *write_plain_string(char *w, const uint8_t *d, size_t units)
 {
-    /* at most 3 bytes per unit (a control picture, a BMP character; a pair makes 4 of 2
-     * units): this leaves room for the 4-byte stores below */
-    if (units > (SIZE_MAX - 1) / 3 || kb_buf_reserve(b, units * 3) != 0)
-        return -1;
-    char *w = b->data + b->len;
     size_t i = 0;
     while (i < units) {
         if (RX_LITTLE_ENDIAN && units - i >= 4) {
@@ -193,9 +196,7 @@ static int put_plain_string(kb_buf *b, const uint8_t *d, size_t units)
             *w++ = (char)(0x80 | (c & 0x3F));
         }
     }
-    b->len = (size_t)(w - b->data);
-    b->data[b->len] = '\0';
-    return 0;
+    return w;
 }
 
 /* "xx," for every byte value, built once; 4 bytes per entry so that one 32-bit store
@@ -225,26 +226,30 @@ static size_t columns(const char *p, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, p + i, 8);
-        uint64_t cont = x & ~(x << 1) & HIGHS;
-        cols += 8 - (size_t)__builtin_popcountll(cont);
+        /* one bit per continuation byte at bit 7 of its byte; the multiply sums the bytes */
+        uint64_t cont = (x & ~(x << 1) & HIGHS) >> 7;
+        cols += 8 - (size_t)((cont * ONES) >> 56);
     }
     for (; i < n; i++)
         cols += ((unsigned char)p[i] & 0xC0) != 0x80;
     return cols;
 }
 
-/* Hex bytes "xx,xx,...": a line is folded with ",\" once it passes FOLD_COLUMN, and
- * continues after two spaces. Whole runs of a line are copied from a table. */
-static int put_hex_folded(kb_buf *b, size_t line_start, const uint8_t *d, uint32_t n)
+/* Hex bytes "xx,xx,...": a line is folded with ",\\" once it passes FOLD_COLUMN, and
+ * continues after two spaces. `line` is where the current line starts. The caller has
+ * reserved hex_room(n) bytes. */
+static uint64_t hex_room(uint32_t n)
+{
+    /* "xx," per byte, a 4-byte fold per 20 bytes at worst, and the store of a 4th byte */
+    return (uint64_t)n * 3 + ((uint64_t)n / 20 + 2) * 4 + 1;
+}
+
+static char *write_hex_folded(char *w, const char *line, const uint8_t *d, uint32_t n)
 {
     const char *hex = hex_triplets();
-    /* worst case per byte: "xx," plus a 4-byte fold */
     if (n == 0)
-        return 0;
-    if (kb_buf_reserve(b, (size_t)n * 3 + ((size_t)n / 20 + 2) * 4 + 1) != 0)
-        return -1;
-    char *w = b->data + b->len;
-    size_t col = columns(b->data + line_start, b->len - line_start);
+        return w;
+    size_t col = columns(line, (size_t)(w - line));
     uint32_t i = 0;
     for (;;) {
         /* bytes on this line: the smallest k with col + 3k > FOLD_COLUMN */
@@ -260,56 +265,71 @@ static int put_hex_folded(kb_buf *b, size_t line_start, const uint8_t *d, uint32
         w += 4;
         col = 2;
     }
-    w--;   /* no comma after the last byte */
-    b->len = (size_t)(w - b->data);
-    b->data[b->len] = '\0';
-    return 0;
+    return w - 1;   /* no comma after the last byte */
 }
 
-/* "hex:" for REG_BINARY, "hex(N):" with N in lowercase hex for any other type. */
-static int put_hex_prefix(kb_buf *t, uint32_t type)
+/* "hex:" for REG_BINARY, "hex(N):" with N in lowercase hex for any other type (at most 14
+ * bytes). */
+static char *write_hex_prefix(char *w, uint32_t type)
 {
-    if (type == REGF_BINARY)
-        return kb_buf_append(t, "hex:", 4);
+    if (type == REGF_BINARY) {
+        memcpy(w, "hex:", 4);
+        return w + 4;
+    }
     static const char digits[] = "0123456789abcdef";
-    char text[16] = "hex(";
-    size_t n = 4;
+    memcpy(w, "hex(", 4);
+    w += 4;
     int shift = 28;
     while (shift > 0 && ((type >> shift) & 15) == 0)
         shift -= 4;
     for (; shift >= 0; shift -= 4)
-        text[n++] = digits[(type >> shift) & 15];
-    text[n++] = ')';
-    text[n++] = ':';
-    return kb_buf_append(t, text, n);
+        *w++ = digits[(type >> shift) & 15];
+    *w++ = ')';
+    *w++ = ':';
+    return w;
 }
 
+/* One value line. Room for the longest form is reserved once, then the line is written
+ * without further checks. */
 static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name, uint32_t type,
                      const uint8_t *d, uint32_t n)
 {
-    size_t line_start = t->len;
-    if (!has_name) {
-        if (kb_buf_puts(t, "@="))
-            return -1;
-    } else if (kb_buf_putc(t, '"') || put_escaped(t, name, name_len, true) || kb_buf_puts(t, "\"=")) {
+    /* "name"= with every name byte escaped to 3, then the data: a quoted string of at most
+     * 3 bytes per unit, dword:xxxxxxxx, or a hex prefix and folded hex; then LF */
+    if (name_len > SIZE_MAX / 8)
         return -1;
+    uint64_t room = 3 + (uint64_t)name_len * 3 + 14 + hex_room(n) + 1;
+    if (room >= SIZE_MAX / 2 || kb_buf_reserve(t, (size_t)room) != 0)
+        return -1;
+    char *line = t->data + t->len, *w = line;
+    if (!has_name) {
+        memcpy(w, "@=", 2);
+        w += 2;
+    } else {
+        *w++ = '"';
+        w = write_escaped(w, name, name_len, true);
+        memcpy(w, "\"=", 2);
+        w += 2;
     }
     if (type == REGF_SZ && is_plain_string(d, n)) {
-        if (kb_buf_putc(t, '"') || put_plain_string(t, d, (n - 2) / 2) || kb_buf_putc(t, '"'))
-            return -1;
+        *w++ = '"';
+        w = write_plain_string(w, d, (n - 2) / 2);
+        *w++ = '"';
     } else if (type == REGF_DWORD && n == 4) {
         uint32_t v = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
         static const char digits[] = "0123456789abcdef";
-        char text[15] = "dword:";
+        memcpy(w, "dword:", 6);
+        w += 6;
         for (int i = 0; i < 8; i++)
-            text[6 + i] = digits[(v >> (28 - 4 * i)) & 15];
-        if (kb_buf_append(t, text, 14))
-            return -1;
+            *w++ = digits[(v >> (28 - 4 * i)) & 15];
     } else {
-        if (put_hex_prefix(t, type) || put_hex_folded(t, line_start, d, n))
-            return -1;
+        w = write_hex_prefix(w, type);
+        w = write_hex_folded(w, line, d, n);
     }
-    return kb_buf_putc(t, '\n');
+    *w++ = '\n';
+    t->len = (size_t)(w - t->data);
+    t->data[t->len] = '\0';
+    return 0;
 }
 
 /* Writes one key: `full_path` is already escaped. */
@@ -317,8 +337,14 @@ static int export_key(const regf_hive *h, regf_off key, const char *full_path, s
                       rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_error *err)
 {
     kb_buf *t = &o->text;
-    if (kb_buf_putc(t, '[') || kb_buf_append(t, full_path, full_len) || kb_buf_puts(t, "]\n"))
+    if (full_len > SIZE_MAX - 8 || kb_buf_reserve(t, full_len + 3) != 0)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    char *w = t->data + t->len;
+    *w++ = '[';
+    memcpy(w, full_path, full_len);
+    w += full_len;
+    memcpy(w, "]\n", 3);   /* with the terminator */
+    t->len += full_len + 3;
     if (regf_key_values(h, key, vals, err) != 0)
         return -1;
     for (size_t i = 0; i < vals->n; i++) {
