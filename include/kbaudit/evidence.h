@@ -5,6 +5,8 @@
 #define KBAUDIT_EVIDENCE_H
 
 #include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "kbaudit/error.h"
 
@@ -13,5 +15,11 @@
 int kb_open_readonly(const char *path, kb_error *err);
 /* Opens a folder for listing without touching its access time. NULL with err set. */
 DIR *kb_opendir_readonly(const char *path, kb_error *err);
+
+/* Maps a regular file read-only (opened as above). *data is never NULL (an empty file gives a
+ * pointer to a static empty buffer); release with kb_unmap(*data, *size). `sequential`
+ * hints that the whole file will be read front to back. */
+int kb_map_readonly(const char *path, bool sequential, const void **data, size_t *size, kb_error *err);
+void kb_unmap(const void *data, size_t size);
 
 #endif

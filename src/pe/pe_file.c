@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,35 +184,16 @@ int pe_open_file(const char *path, pe_file **out, kb_error *err)
 {
     *out = NULL;
     /* Evidence is read-only (and its access time left alone where the kernel allows). */
-    int fd = kb_open_readonly(path, err);
-    if (fd < 0)
+    const void *map;
+    size_t size;
+    if (kb_map_readonly(path, false, &map, &size, err) != 0)
         return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = errno;
-        close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: not a regular file%s%s", path, e ? ": " : "",
-                            e ? strerror(e) : "");
-    }
-    size_t size = (size_t)st.st_size;
-    void *map = NULL;
-    if (size > 0) {
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            int e = errno;
-            close(fd);
-            return kb_error_set(err, KB_ERR_IO, "%s: cannot map: %s", path, strerror(e));
-        }
-    }
-    close(fd);
-    static const uint8_t empty[1];
     pe_file *pe = NULL;
-    if (pe_open_buffer(map ? map : empty, size, path, &pe, err) != 0) {
-        if (map)
-            munmap(map, size);
+    if (pe_open_buffer(map, size, path, &pe, err) != 0) {
+        kb_unmap(map, size);
         return -1;
     }
-    pe->mapping = map;
+    pe->mapping = size ? map : NULL;
     pe->mapping_size = size;
     *out = pe;
     return 0;
@@ -224,7 +204,7 @@ void pe_close(pe_file *pe)
     if (pe == NULL)
         return;
     if (pe->mapping)
-        munmap(pe->mapping, pe->mapping_size);
+        kb_unmap(pe->mapping, pe->mapping_size);
     free(pe->name);
     free(pe);
 }

@@ -66,7 +66,7 @@ typedef struct pe_section {
 struct pe_file {
     const uint8_t *data;
     size_t size;
-    void *mapping;                 /* non-NULL when we mmap'ed the file */
+    const void *mapping;           /* non-NULL when we mmap'ed the file */
     size_t mapping_size;
     char *name;
     uint16_t machine;

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,36 +182,16 @@ int regf_open_file(const char *path, regf_hive **out, kb_error *err)
 {
     *out = NULL;
     /* Evidence is read-only (and its access time left alone where the kernel allows). */
-    int fd = kb_open_readonly(path, err);
-    if (fd < 0)
+    const void *map;
+    size_t size;
+    if (kb_map_readonly(path, true, &map, &size, err) != 0)
         return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = errno;
-        close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: not a regular file%s%s", path, e ? ": " : "",
-                            e ? strerror(e) : "");
-    }
-    size_t size = (size_t)st.st_size;
-    void *map = NULL;
-    if (size > 0) {
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            int e = errno;
-            close(fd);
-            return kb_error_set(err, KB_ERR_IO, "%s: cannot map: %s", path, strerror(e));
-        }
-        (void)madvise(map, size, MADV_SEQUENTIAL);
-    }
-    close(fd);
-    static const uint8_t empty[1];
     regf_hive *h = NULL;
-    if (regf_open_buffer(map ? map : empty, size, path, &h, err) != 0) {
-        if (map)
-            munmap(map, size);
+    if (regf_open_buffer(map, size, path, &h, err) != 0) {
+        kb_unmap(map, size);
         return -1;
     }
-    h->mapping = map;
+    h->mapping = size ? map : NULL;
     h->mapping_size = size;
     *out = h;
     return 0;
@@ -223,7 +202,7 @@ void regf_close(regf_hive *h)
     if (h == NULL)
         return;
     if (h->mapping)
-        munmap(h->mapping, h->mapping_size);
+        kb_unmap(h->mapping, h->mapping_size);
     free(h->cell_starts);
     free(h->name);
     free(h);

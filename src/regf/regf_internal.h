@@ -61,7 +61,7 @@ struct regf_hive {
     const uint8_t *bins;       /* first hive bin (file + 4096) */
     uint32_t bins_size;        /* bytes of hive bins that were validated */
     uint32_t *cell_starts;     /* bitmap: 1 bit per 4 bytes, set where an allocated cell starts */
-    void *mapping;             /* non-NULL when we mmap'ed the file */
+    const void *mapping;       /* non-NULL when we mmap'ed the file */
     size_t mapping_size;
     char *name;
     regf_header hdr;

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int open_flags(const char *path, int flags)
@@ -42,4 +44,42 @@ DIR *kb_opendir_readonly(const char *path, kb_error *err)
                      strerror(e));
     }
     return d;
+}
+
+int kb_map_readonly(const char *path, bool sequential, const void **data, size_t *size, kb_error *err)
+{
+    static const unsigned char empty[1];
+    *data = empty;
+    *size = 0;
+    int fd = kb_open_readonly(path, err);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        close(fd);
+        return kb_error_set(err, KB_ERR_IO, "%s: not a regular file%s%s", path, e ? ": " : "",
+                            e ? strerror(e) : "");
+    }
+    size_t n = (size_t)st.st_size;
+    if (n > 0) {
+        void *map = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            return kb_error_set(err, KB_ERR_IO, "%s: cannot map: %s", path, strerror(e));
+        }
+        if (sequential)
+            (void)madvise(map, n, MADV_SEQUENTIAL);
+        *data = map;
+        *size = n;
+    }
+    close(fd);
+    return 0;
+}
+
+void kb_unmap(const void *data, size_t size)
+{
+    if (size > 0)
+        munmap((void *)data, size);
 }
