@@ -304,6 +304,8 @@ static void test_hive_files_only_is_inconclusive(void **state)
     kb_facts f;
     host(&f, KB_ARCH_X64, "6003", 0, 0);
     f.files_available = false;
+    free(f.files[0].path);   /* hive files only: no file facts at all */
+    f.files[0].path = NULL;
     f.nfiles = 0;
     prerequisites(&f);
     package(&f, 4493471, 0x70);
