@@ -212,41 +212,28 @@ const char *regf_name(const regf_hive *h) { return h->name; }
 const regf_header *regf_get_header(const regf_hive *h) { return &h->hdr; }
 regf_off regf_root(const regf_hive *h) { return h->hdr.root; }
 
-const uint8_t *regf_cell(const regf_hive *h, uint32_t off, uint32_t *len, const char *what,
-                         kb_error *err)
+const uint8_t *regf_cell_error(const regf_hive *h, uint32_t off, const char *what, kb_error *err)
 {
-    if (!regf_is_cell(h, off)) {
-        const char *why = off >= h->bins_size && off < h->hdr.bins_size && h->hdr.zero_tail
-                              ? "in the zero-filled area after the last hbin"
-                          : off >= h->bins_size ? "outside the hive bins"
-                          : (off & 3u)        ? "misaligned"
-                                              : "not the start of an allocated cell";
-        kb_error_set(err, KB_ERR_FORMAT, "%s: %s at offset 0x%x: offset is %s", h->name, what, off, why);
-        return NULL;
-    }
-    int32_t raw;
-    memcpy(&raw, h->bins + off, 4);
-    *len = (uint32_t)-raw - 4;
-    return h->bins + off + 4;
+    const char *why = off >= h->bins_size && off < h->hdr.bins_size && h->hdr.zero_tail
+                          ? "in the zero-filled area after the last hbin"
+                      : off >= h->bins_size ? "outside the hive bins"
+                      : (off & 3u)        ? "misaligned"
+                                          : "not the start of an allocated cell";
+    kb_error_set(err, KB_ERR_FORMAT, "%s: %s at offset 0x%x: offset is %s", h->name, what, off, why);
+    return NULL;
 }
 
-const uint8_t *regf_record(const regf_hive *h, uint32_t off, const char *sig, uint32_t min_len,
-                           uint32_t *len, const char *what, kb_error *err)
+const uint8_t *regf_record_error(const regf_hive *h, uint32_t off, const char *sig, uint32_t len,
+                                 const char *what, kb_error *err)
 {
-    const uint8_t *p = regf_cell(h, off, len, what, err);
-    if (p == NULL)
-        return NULL;
-    if (*len < 2 || p[0] != (uint8_t)sig[0] || p[1] != (uint8_t)sig[1]) {
+    const uint8_t *p = h->bins + off + 4;
+    if (len < 2 || p[0] != (uint8_t)sig[0] || p[1] != (uint8_t)sig[1])
         kb_error_set(err, KB_ERR_FORMAT, "%s: %s at offset 0x%x: expected a \"%s\" record", h->name,
                      what, off, sig);
-        return NULL;
-    }
-    if (*len < min_len) {
+    else
         kb_error_set(err, KB_ERR_FORMAT, "%s: %s at offset 0x%x: cell of %u bytes is too small for a \"%s\" record",
-                     h->name, what, off, *len, sig);
-        return NULL;
-    }
-    return p;
+                     h->name, what, off, len, sig);
+    return NULL;
 }
 
 int regf_check_name(const regf_hive *h, const char *what, uint32_t off, uint32_t n, uint32_t avail,

@@ -89,13 +89,40 @@ static inline bool regf_is_cell(const regf_hive *h, uint32_t off)
            (h->cell_starts[off >> 7] >> ((off >> 2) & 31u) & 1u);
 }
 
+/* The error paths of regf_cell and regf_record (out of line: they are rare). They set err
+ * and return NULL. */
+const uint8_t *regf_cell_error(const regf_hive *h, uint32_t off, const char *what, kb_error *err);
+const uint8_t *regf_record_error(const regf_hive *h, uint32_t off, const char *sig, uint32_t len,
+                                 const char *what, kb_error *err);
+
 /* Payload of the allocated cell at `off` and its length (size minus the 4-byte header).
- * `what` names the structure for the error message. NULL on error. */
-const uint8_t *regf_cell(const regf_hive *h, uint32_t off, uint32_t *len, const char *what,
-                         kb_error *err);
+ * `what` names the structure for the error message. NULL on error.
+ * Inline: an export calls it several times per key and per value. */
+static inline const uint8_t *regf_cell(const regf_hive *h, uint32_t off, uint32_t *len,
+                                       const char *what, kb_error *err)
+{
+    if (!regf_is_cell(h, off)) {
+        *len = 0;
+        return regf_cell_error(h, off, what, err);
+    }
+    int32_t raw;
+    memcpy(&raw, h->bins + off, 4);
+    *len = (uint32_t)-raw - 4;
+    return h->bins + off + 4;
+}
+
 /* Same, and requires a 2-byte signature and a minimum payload length. */
-const uint8_t *regf_record(const regf_hive *h, uint32_t off, const char *sig, uint32_t min_len,
-                           uint32_t *len, const char *what, kb_error *err);
+static inline const uint8_t *regf_record(const regf_hive *h, uint32_t off, const char *sig,
+                                         uint32_t min_len, uint32_t *len, const char *what,
+                                         kb_error *err)
+{
+    const uint8_t *p = regf_cell(h, off, len, what, err);
+    if (p == NULL)
+        return NULL;
+    if (*len < 2 || p[0] != (uint8_t)sig[0] || p[1] != (uint8_t)sig[1] || *len < min_len)
+        return regf_record_error(h, off, sig, *len, what, err);
+    return p;
+}
 
 /* Decodes a stored name (Latin-1 when `compressed`, else UTF-16LE) to UTF-8. */
 int regf_decode_name(kb_buf *out, const uint8_t *p, uint32_t n, bool compressed);
