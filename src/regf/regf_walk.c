@@ -18,7 +18,7 @@ struct regf_walker {
     unsigned depth;    /* frames in use */
     uint32_t *visited; /* 1 bit per 4 bytes of hive bins */
     kb_buf path;
-    kb_buf name;
+    size_t name_at;    /* the current key's name is path[name_at..] */
 };
 
 int regf_walk_begin(const regf_hive *h, regf_off start, regf_walker **out, kb_error *err)
@@ -64,15 +64,15 @@ static int enter(regf_walker *w, regf_off key, kb_error *err)
     walk_frame *f = &w->frames[w->depth];
     if (w->depth == 0) {
         kb_buf_reset(&w->path);
+        w->name_at = 0;
     } else {
-        kb_buf_reset(&w->name);
-        if (regf_key_name(w->h, key, &w->name, err) != 0)
-            return -1;
+        /* the name is decoded straight onto the end of the parent's path */
         w->path.len = w->frames[w->depth - 1].path_len;
-        if (w->depth > 1)
-            kb_buf_putc(&w->path, '\\');
-        if (kb_buf_append(&w->path, w->name.data, w->name.len) != 0)
+        if (w->depth > 1 && kb_buf_putc(&w->path, '\\') != 0)
             return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+        w->name_at = w->path.len;
+        if (regf_key_name(w->h, key, &w->path, err) != 0)
+            return -1;
     }
     f->path_len = w->path.len;
     f->next = 0;
@@ -115,11 +115,11 @@ const char *regf_walk_path(const regf_walker *w, size_t *len)
 
 const char *regf_walk_name(const regf_walker *w, size_t *len)
 {
-    /* enter() decodes each key's name into w->name; the start key has none */
+    /* enter() leaves the current key's name at the end of the path; the start key has none */
     bool start = w->depth <= 1;
     if (len)
-        *len = start ? 0 : w->name.len;
-    return start || !w->name.data ? "" : w->name.data;
+        *len = start ? 0 : w->path.len - w->name_at;
+    return start || !w->path.data ? "" : w->path.data + w->name_at;
 }
 
 unsigned regf_walk_depth(const regf_walker *w)
@@ -137,6 +137,5 @@ void regf_walk_end(regf_walker *w)
     free(w->frames);
     free(w->visited);
     kb_buf_free(&w->path);
-    kb_buf_free(&w->name);
     free(w);
 }
