@@ -256,8 +256,16 @@ static char *write_hex_folded(char *w, const char *line, const uint8_t *d, uint3
         uint32_t k = col > FOLD_COLUMN ? 1 : (uint32_t)((FOLD_COLUMN - col) / 3 + 1);
         if (k > n - i)
             k = n - i;
-        for (uint32_t j = 0; j < k; j++, w += 3)
-            memcpy(w, hex + 4 * d[i + j], 4);
+        const uint8_t *src = d + i;
+        uint32_t j = 0;
+        for (; j + 4 <= k; j += 4, w += 12) {
+            memcpy(w, hex + 4 * src[j], 4);
+            memcpy(w + 3, hex + 4 * src[j + 1], 4);
+            memcpy(w + 6, hex + 4 * src[j + 2], 4);
+            memcpy(w + 9, hex + 4 * src[j + 3], 4);
+        }
+        for (; j < k; j++, w += 3)
+            memcpy(w, hex + 4 * src[j], 4);
         i += k;
         if (i == n)
             break;
