@@ -85,17 +85,20 @@ int kb_latin1_to_utf8(kb_buf *out, const uint8_t *src, size_t n)
     if (n > (SIZE_MAX - 1) / 2 || kb_buf_reserve(out, n * 2) != 0)
         return -1;
     char *w = out->data + out->len;
-    size_t i = 0;
+    size_t i = 0, plain = 0;   /* src[plain..i) is ASCII, copied one to one */
     while (i < n) {
         /* names are nearly always ASCII: copy 8 bytes at a time while no high bit is set
-         * (the reservation of 2n bytes leaves room for the 8-byte store) */
-        if (n - i >= 8) {
+         * (the reservation of 2n bytes leaves room for the 8-byte store). The last, short
+         * block is read as the final 8 bytes, overlapping bytes already copied as they are
+         * (possible when those are ASCII). */
+        if (n - i >= 8 || (n >= 8 && n - 8 >= plain)) {
+            size_t at = n - i >= 8 ? i : n - 8, back = i - at;
             uint64_t x;
-            memcpy(&x, src + i, 8);
+            memcpy(&x, src + at, 8);
             if ((x & 0x8080808080808080u) == 0) {
-                memcpy(w, &x, 8);
-                w += 8;
-                i += 8;
+                memcpy(w - back, &x, 8);
+                w += 8 - back;
+                i = at + 8;
                 continue;
             }
         }
@@ -105,6 +108,7 @@ int kb_latin1_to_utf8(kb_buf *out, const uint8_t *src, size_t n)
         } else {
             *w++ = (char)(0xC0 | (c >> 6));
             *w++ = (char)(0x80 | (c & 0x3F));
+            plain = i;
         }
     }
     out->len = (size_t)(w - out->data);
