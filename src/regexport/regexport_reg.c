@@ -60,21 +60,25 @@ static inline uint64_t special_bytes(uint64_t x, bool quoted)
  * byte of s (the most one byte can become), which leaves room for the 8-byte stores. */
 static char *write_escaped(char *w, const char *s, size_t n, bool quoted)
 {
-    size_t i = 0;
+    size_t i = 0, plain = 0;   /* s[plain..i) needed no escape and was copied as it is */
     while (i < n) {
-        if (RX_LITTLE_ENDIAN && n - i >= 8) {
+        /* the last, short block is read as the final 8 bytes of s, overlapping bytes
+         * already copied: allowed when those needed no escape, so that they sit at the
+         * same distance in the output and are not flagged (no hit below them) */
+        if (RX_LITTLE_ENDIAN && (n - i >= 8 || (n >= 8 && n - 8 >= plain))) {
+            size_t at = n - i >= 8 ? i : n - 8, back = i - at;
             uint64_t x;
-            memcpy(&x, s + i, 8);
-            memcpy(w, &x, 8);   /* speculative: only the bytes before a hit are kept */
+            memcpy(&x, s + at, 8);
+            memcpy(w - back, &x, 8);   /* speculative: only the bytes before a hit are kept */
             uint64_t m = special_bytes(x, quoted);
             if (m == 0) {
-                w += 8;
-                i += 8;
+                w += 8 - back;
+                i = at + 8;
                 continue;
             }
-            size_t k = (size_t)__builtin_ctzll(m) >> 3;
-            w += k;
-            i += k;
+            size_t k = (size_t)__builtin_ctzll(m) >> 3;   /* >= back */
+            w += k - back;
+            i = at + k;
         } else {
             char c = s[i];
             if ((unsigned char)c >= 0x20 && (!quoted || (c != '\\' && c != '"'))) {
@@ -90,6 +94,7 @@ static char *write_escaped(char *w, const char *s, size_t n, bool quoted)
             *w++ = '\\';
             *w++ = c;
         }
+        plain = i;
     }
     return w;
 }
