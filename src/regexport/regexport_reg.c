@@ -111,7 +111,7 @@ static int put_escaped(kb_buf *b, const char *s, size_t n, bool quoted)
 }
 
 /* True when data is one well-formed UTF-16 string: even length, a single NUL at the end,
- * no line breaks, no unpaired surrogates. regedit round-trips exactly these as "text". */
+ * no control characters (U+0000..U+001F), no unpaired surrogates. regedit round-trips exactly these as "text". */
 static bool is_plain_string(const uint8_t *d, uint32_t n)
 {
     if (n < 2 || n % 2 != 0 || d[n - 2] != 0 || d[n - 1] != 0)
@@ -130,7 +130,7 @@ static bool is_plain_string(const uint8_t *d, uint32_t n)
             }
         }
         uint16_t c = (uint16_t)(d[i] | d[i + 1] << 8);
-        if (c == 0 || c == '\r' || c == '\n')
+        if (c < 0x20)   /* NUL, CR, LF, TAB...: only hex(1) keeps them exactly */
             return false;
         if (c >= 0xD800 && c <= 0xDBFF) {
             uint16_t next = (uint16_t)(d[i + 2] | d[i + 3] << 8);

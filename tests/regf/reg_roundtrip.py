@@ -19,8 +19,11 @@ def pictures_to_controls(s):
     return "".join(chr(ord(c) - 0x2400) if 0x2400 <= ord(c) < 0x2420 else c for c in s)
 
 
-def unescape(s):
-    s = pictures_to_controls(s)
+def unescape(s, name=True):
+    """regedit's escapes; control pictures stand for control characters only in names
+    (string data with control characters must have been written as hex(1))."""
+    if name:
+        s = pictures_to_controls(s)
     out, i = [], 0
     while i < len(s):
         c = s[i]
@@ -81,7 +84,7 @@ def parse_reg(text):
         if rest.startswith('"'):
             raw, end = parse_quoted(rest, 0)
             assert end == len(rest), rest
-            t, data = 1, unescape(raw).encode("utf-16-le") + b"\0\0"
+            t, data = 1, unescape(raw, name=False).encode("utf-16-le") + b"\0\0"
         elif rest.startswith("dword:"):
             assert len(rest) == 14, rest
             t, data = 4, int(rest[6:], 16).to_bytes(4, "little")
