@@ -13,10 +13,7 @@ static int dump_values(const regf_hive *h, regf_off key, const char *path, size_
         regf_value_info vi;
         const uint8_t *data;
         uint32_t len;
-        kb_buf_reset(name);
-        if (regf_value_info_get(h, vals->v[i], &vi, err) != 0 ||
-            regf_value_name(h, vals->v[i], name, err) != 0 ||
-            regf_value_data(h, vals->v[i], scratch, &data, &len, err) != 0)
+        if (rx_read_value(h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
             return -1;
         kb_buf *t = &o->text;
         if (kb_buf_puts(t, "V\t") || rx_json_string(t, path, path_len) || kb_buf_putc(t, '\t') ||

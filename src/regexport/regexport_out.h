@@ -8,6 +8,7 @@
 
 #include "kbaudit/buf.h"
 #include "kbaudit/error.h"
+#include "kbaudit/regf.h"
 
 typedef struct rx_out {
     FILE *fp;
@@ -29,5 +30,10 @@ void rx_free(rx_out *o);
 int rx_hex(kb_buf *b, const uint8_t *p, size_t n);
 /* Appends s as a JSON string using ASCII only, as Python's json.dumps(ensure_ascii=True). */
 int rx_json_string(kb_buf *b, const char *s, size_t n);
+
+/* Reads one value for an export: its info, its name (into `name`, reset first) and its data
+ * (big data assembled in `scratch`). */
+int rx_read_value(const regf_hive *h, regf_off value, regf_value_info *vi, kb_buf *name, kb_buf *scratch,
+                  const uint8_t **data, uint32_t *len, kb_error *err);
 
 #endif

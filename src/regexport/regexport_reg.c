@@ -364,10 +364,7 @@ static int export_key(const regf_hive *h, regf_off key, const char *full_path, s
         regf_value_info vi;
         const uint8_t *data;
         uint32_t len;
-        kb_buf_reset(name);
-        if (regf_value_info_get(h, vals->v[i], &vi, err) != 0 ||
-            regf_value_name(h, vals->v[i], name, err) != 0 ||
-            regf_value_data(h, vals->v[i], scratch, &data, &len, err) != 0)
+        if (rx_read_value(h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
             return -1;
         if (put_value(t, name->data, name->len, vi.has_name, vi.type, data, len) != 0)
             return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
