@@ -88,6 +88,10 @@ int regf_key_child(const regf_hive *h, regf_off key, const char *name, size_t na
                    regf_off *out, kb_error *err);
 /* A path of backslash-separated names below `key` ("" or "\" is `key` itself). */
 int regf_key_lookup(const regf_hive *h, regf_off key, const char *path, regf_off *out, kb_error *err);
+/* The same, and appends to `stored` the path with the names as they are stored in the hive
+ * (joined by '\'), e.g. to show "Microsoft\Windows NT" for "microsoft\windows nt". */
+int regf_key_lookup_stored(const regf_hive *h, regf_off key, const char *path, regf_off *out,
+                           kb_buf *stored, kb_error *err);
 
 /* Values */
 int regf_value_info_get(const regf_hive *h, regf_off value, regf_value_info *out, kb_error *err);

@@ -98,41 +98,18 @@ static int open_hive(const char *path, bool quiet, regf_hive **h)
     return 0;
 }
 
-/* Resolves KEYPATH and builds its path with the names as stored in the hive. */
+/* Resolves KEYPATH (and, when asked, its path with the names as stored in the hive). */
 static int resolve(regf_hive *h, const char *path, regf_off *key, kb_buf *stored)
 {
     kb_error err = {0};
-    regf_off cur = regf_root(h);
-    const char *p = path ? path : "";
-    while (*p) {
-        while (*p == '\\')
-            p++;
-        const char *end = p;
-        while (*end && *end != '\\')
-            end++;
-        if (end == p)
-            break;
-        if (regf_key_child(h, cur, p, (size_t)(end - p), &cur, &err) != 0) {
-            if (err.kind == KB_ERR_NOTFOUND) {
-                fprintf(stderr, "kbaudit: %s: key not found: %s (no \"%.*s\" there)\n", regf_name(h),
-                        path, (int)(end - p), p);
-                return EXIT_NOT_COMPLIANT;
-            }
-            cli_print_error(&err);
-            return EXIT_UNREADABLE;
-        }
-        if (stored) {
-            if (stored->len)
-                kb_buf_putc(stored, '\\');
-            if (regf_key_name(h, cur, stored, &err) != 0) {
-                cli_print_error(&err);
-                return EXIT_UNREADABLE;
-            }
-        }
-        p = end;
+    if (regf_key_lookup_stored(h, regf_root(h), path ? path : "", key, stored, &err) == 0)
+        return 0;
+    if (err.kind == KB_ERR_NOTFOUND) {
+        fprintf(stderr, "kbaudit: %s: %s\n", regf_name(h), err.msg);
+        return EXIT_NOT_COMPLIANT;
     }
-    *key = cur;
-    return 0;
+    cli_print_error(&err);
+    return err.kind == KB_ERR_USAGE ? EXIT_USAGE : EXIT_UNREADABLE;
 }
 
 static FILE *open_output(const char *path)

@@ -297,6 +297,12 @@ int regf_key_child(const regf_hive *h, regf_off key, const char *name, size_t na
 
 int regf_key_lookup(const regf_hive *h, regf_off key, const char *path, regf_off *out, kb_error *err)
 {
+    return regf_key_lookup_stored(h, key, path, out, NULL, err);
+}
+
+int regf_key_lookup_stored(const regf_hive *h, regf_off key, const char *path, regf_off *out,
+                           kb_buf *stored, kb_error *err)
+{
     kb_buf tmp = KB_BUF_INIT;
     regf_off cur = key;
     const char *p = path;
@@ -318,6 +324,11 @@ int regf_key_lookup(const regf_hive *h, regf_off key, const char *path, regf_off
             if (err && err->kind == KB_ERR_NOTFOUND)
                 kb_error_set(err, KB_ERR_NOTFOUND, "key not found: \"%s\" (no \"%.*s\" under \"%.*s\")",
                              path, (int)(end - p), p, (int)(p - path), path);
+            break;
+        }
+        if (stored && ((stored->len && kb_buf_putc(stored, '\\') != 0) ||
+                       (r = regf_key_name(h, cur, stored, err)) != 0)) {
+            r = r ? r : kb_error_set(err, KB_ERR_NOMEM, "out of memory");
             break;
         }
         p = end;
