@@ -3,7 +3,8 @@
  * Every fallible function takes a `kb_error *` (may be NULL) and fills it with one
  * human-readable line that names the input (file) and what is wrong with it, e.g.
  *   "hive.dat: cell at offset 0x1020: size 0x3 is not a multiple of 8".
- * Callers add context by prefixing (kb_error_prefix), so the message grows upward. */
+ * Callers add context to a message they pass up (e.g. regf names the key whose list is bad),
+ * so the message grows upward. */
 #ifndef KBAUDIT_ERROR_H
 #define KBAUDIT_ERROR_H
 
@@ -34,8 +35,6 @@ typedef struct kb_error {
 
 /* Sets kind and message; returns -1 so callers can `return kb_error_set(...)`. */
 int kb_error_set(kb_error *err, kb_error_kind kind, const char *fmt, ...) KB_PRINTF(3, 4);
-/* Prepends "prefix: " to an existing message (keeps the kind). Returns -1. */
-int kb_error_prefix(kb_error *err, const char *fmt, ...) KB_PRINTF(2, 3);
 void kb_error_clear(kb_error *err);
 
 #endif
