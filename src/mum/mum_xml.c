@@ -33,10 +33,14 @@ static long current_line(const mum_guard *g)
     return 0;
 }
 
+/* A refusal always stops the parser, even after a recoverable libxml2 error (libxml2 goes
+ * on parsing after those, e.g. a namespace error in a processing instruction's name, and
+ * would otherwise read a DOCTYPE's internal subset). Its message replaces such an error's:
+ * the refusal is why the document was not read. After a first refusal nothing changes. */
 void mum_guard_fail(mum_guard *g, const char *fmt, ...)
 {
-    if (g->failed || g->xml_error)
-        return;   /* keep the first problem: later ones are usually its consequences */
+    if (g->failed)
+        return;   /* keep the first refusal: later ones are usually its consequences */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(g->msg, sizeof g->msg, fmt, ap);
@@ -59,8 +63,9 @@ static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *extern
                           "none, and kbaudit neither loads DTDs nor expands entities");
 }
 
-/* Not reachable while refuse_doctype stops the parser first; kept so that entity
- * declarations are refused even if libxml2 ever reported them another way. */
+/* Not reached while refuse_doctype stops the parser first (it does, whatever came before);
+ * kept so that entity declarations are refused even if libxml2 ever reported them another
+ * way. */
 static void refuse_entity(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
                           const xmlChar *system_id, xmlChar *content)
 {
@@ -357,6 +362,10 @@ int mum_xml_stream(mum_guard *g, mum_read_fn read, void *src, kb_error *err)
         rc = guard_error(g, err);
     }
     g->ctxt = NULL;
+    /* The stream builds no tree, but libxml2 may still have made a document to hold what it
+     * read of a DTD before the parser was stopped: the context does not free it. */
+    xmlFreeDoc(ctxt->myDoc);
+    ctxt->myDoc = NULL;
     xmlFreeParserCtxt(ctxt);
     quiet_end(&q);
     free(buf);
