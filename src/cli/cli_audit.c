@@ -95,54 +95,6 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
     return 0;
 }
 
-/* The canonical form of an output path that may not exist yet: its folder resolved, plus its
- * name. NULL when the folder does not resolve either (then fopen fails and says why). */
-static char *canonical_output(const char *path)
-{
-    char *full = realpath(path, NULL);
-    if (full != NULL)
-        return full;
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    char *rdir = dir ? realpath(dir, NULL) : NULL;
-    free(dir);
-    if (rdir == NULL)
-        return NULL;
-    const char *name = slash ? slash + 1 : path;
-    size_t n = strlen(rdir) + strlen(name) + 2;
-    full = malloc(n);
-    if (full)
-        snprintf(full, n, "%s%s%s", rdir, strcmp(rdir, "/") == 0 ? "" : "/", name);
-    free(rdir);
-    return full;
-}
-
-/* Evidence is read-only (DESIGN.md): refuse an --output under --root or onto a hive file
- * given as evidence, before anything is opened. */
-static bool output_hits_evidence(const audit_cli_opts *o)
-{
-    if (o->output == NULL)
-        return false;
-    char *out = canonical_output(o->output);
-    if (out == NULL)
-        return false;
-    bool hit = false;
-    const char *evidence[] = {o->target.root, o->target.software, o->target.system};
-    for (size_t i = 0; i < 3 && !hit; i++) {
-        char *e = evidence[i] ? realpath(evidence[i], NULL) : NULL;
-        if (e == NULL)
-            continue;
-        size_t n = strlen(e);
-        if (i == 0)   /* a folder: anything below it */
-            hit = strncmp(out, e, n) == 0 && (out[n] == '/' || out[n] == '\0' || strcmp(e, "/") == 0);
-        else
-            hit = strcmp(out, e) == 0;
-        free(e);
-    }
-    free(out);
-    return hit;
-}
-
 /* Renders into the output; returns 0 or EXIT_USAGE (the message is printed). */
 static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db)
 {
@@ -183,7 +135,7 @@ int cli_audit(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc;
-    if (output_hits_evidence(&o))
+    if (cli_output_hits_evidence(&o.target, o.output))
         return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only",
                                o.output);
     /* the knowledge base first: a bad --db is a usage error whatever the evidence */

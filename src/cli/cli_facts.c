@@ -23,7 +23,8 @@ const char cli_facts_help[] =
     "                    then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
     "  --format FMT      text (default) or json (docs/facts-json.md)\n"
-    "  -o, --output FILE write to FILE\n"
+    "  -o, --output FILE write to FILE (refused inside the evidence: under --root, or a hive\n"
+    "                    given as evidence)\n"
     "\n"
     "Exit status: 0 success, 2 usage error, 3 evidence unreadable (no readable SOFTWARE hive).\n";
 
@@ -55,6 +56,9 @@ int cli_facts(int argc, char **argv)
         return cli_usage_error("facts", "unexpected argument '%s'", argv[optind]);
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("facts", "--format must be text or json");
+    if (cli_output_hits_evidence(&to, output))
+        return cli_usage_error("facts", "--output %s would write into the evidence; evidence is read-only",
+                               output);
     kb_target *t;
     int rc = cli_target_open("facts", &to, &t);
     if (rc)

@@ -1,5 +1,7 @@
 /* Target options shared by `facts` and `audit`: --root DIR | --software FILE [--system FILE]. */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "cli_target.h"
@@ -18,4 +20,57 @@ int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
         return EXIT_UNREADABLE;
     }
     return 0;
+}
+
+/* The canonical form of an output path that may not exist yet: its folder resolved, plus its
+ * name. NULL when the folder does not resolve either (then fopen fails and says why). */
+static char *canonical_output(const char *path)
+{
+    char *full = realpath(path, NULL);
+    if (full != NULL)
+        return full;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    char *rdir = dir ? realpath(dir, NULL) : NULL;
+    free(dir);
+    if (rdir == NULL)
+        return NULL;
+    const char *name = slash ? slash + 1 : path;
+    size_t n = strlen(rdir) + strlen(name) + 2;
+    full = malloc(n);
+    if (full)
+        snprintf(full, n, "%s%s%s", rdir, strcmp(rdir, "/") == 0 ? "" : "/", name);
+    free(rdir);
+    return full;
+}
+
+/* The same file under two names (a hard link to a hive given as evidence). */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool cli_output_hits_evidence(const cli_target_opts *o, const char *output)
+{
+    if (output == NULL)
+        return false;
+    char *out = canonical_output(output);
+    if (out == NULL)
+        return false;
+    bool hit = false;
+    const char *evidence[] = {o->root, o->software, o->system};
+    for (size_t i = 0; i < 3 && !hit; i++) {
+        char *e = evidence[i] ? realpath(evidence[i], NULL) : NULL;
+        if (e == NULL)
+            continue;
+        size_t n = strlen(e);
+        if (i == 0)   /* a folder: anything below it */
+            hit = strncmp(out, e, n) == 0 && (out[n] == '/' || out[n] == '\0' || strcmp(e, "/") == 0);
+        else
+            hit = strcmp(out, e) == 0 || same_file(out, e);
+        free(e);
+    }
+    free(out);
+    return hit;
 }
