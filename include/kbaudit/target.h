@@ -24,9 +24,11 @@ typedef struct kb_target kb_target;
 typedef enum kb_target_kind { KB_TARGET_TREE, KB_TARGET_HIVES } kb_target_kind;
 typedef enum kb_hive_id { KB_HIVE_SOFTWARE = 0, KB_HIVE_SYSTEM = 1 } kb_hive_id;
 
-/* Opens a tree: finds the Windows directory (a folder holding System32\config\SOFTWARE,
- * trying Windows and WINNT first) and opens the SOFTWARE hive. Fails (KB_ERR_IO /
- * KB_ERR_FORMAT / KB_ERR_NOTFOUND) when no readable SOFTWARE hive is there. */
+/* Opens a tree: finds the Windows directory and opens its SOFTWARE hive. The candidates are
+ * the top-level folders holding System32\config\SOFTWARE (Windows and WINNT first, any
+ * case); the first whose hive's SystemRoot value (drive dropped, resolved case-insensitively
+ * under the root) names that folder is chosen, else the first candidate (probing). Fails
+ * (KB_ERR_IO / KB_ERR_FORMAT / KB_ERR_NOTFOUND) when no readable SOFTWARE hive is there. */
 int target_open_tree(const char *root, kb_target **out, kb_error *err);
 /* Opens hive files; `system` may be NULL. Fails when SOFTWARE cannot be read. */
 int target_open_hives(const char *software, const char *system, kb_target **out, kb_error *err);
@@ -35,6 +37,11 @@ void target_close(kb_target *t);
 kb_target_kind target_kind(const kb_target *t);
 const char *target_root(const kb_target *t);          /* NULL for hives */
 const char *target_windows_dir(const kb_target *t);   /* on-disk name relative to root, or NULL */
+/* How the Windows directory was found: "SystemRoot" or "probe"; NULL for hives. */
+const char *target_windows_dir_found_by(const kb_target *t);
+/* HOST (a host path target_file returned) relative to the root, as on disk ("WINDOWS/
+ * SERVICING/PACKAGES/X.MUM"); HOST itself when it is not under the root. */
+const char *target_relative(const kb_target *t, const char *host);
 bool target_files_available(const kb_target *t);
 
 /* The hive, opened on first use. NULL with KB_ERR_NOTFOUND when the target has none

@@ -8,6 +8,7 @@ struct kb_target {
     kb_target_kind kind;
     char *root;              /* realpath of --root (tree) */
     char *windir;            /* on-disk name of the Windows directory, relative to root */
+    const char *windir_found_by;   /* "SystemRoot" or "probe" (tree), NULL (hives) */
     char *hive_path[2];      /* host paths of SOFTWARE and SYSTEM (NULL when none) */
     regf_hive *hive[2];
     bool hive_tried[2];

@@ -30,6 +30,15 @@ void target_close(kb_target *t)
 kb_target_kind target_kind(const kb_target *t) { return t->kind; }
 const char *target_root(const kb_target *t) { return t->root; }
 const char *target_windows_dir(const kb_target *t) { return t->windir; }
+const char *target_windows_dir_found_by(const kb_target *t) { return t->windir_found_by; }
+
+const char *target_relative(const kb_target *t, const char *host)
+{
+    size_t n = t->root && strcmp(t->root, "/") != 0 ? strlen(t->root) : 0;
+    if (t->root == NULL || strncmp(host, t->root, n) != 0 || host[n] != '/')
+        return host;
+    return host + n + 1;
+}
 bool target_files_available(const kb_target *t) { return t->kind == KB_TARGET_TREE; }
 const char *target_hive_path(const kb_target *t, kb_hive_id id) { return t->hive_path[id]; }
 
@@ -48,51 +57,107 @@ const regf_hive *target_hive(kb_target *t, kb_hive_id id, kb_error *err)
     return t->hive[id];
 }
 
-/* The Windows directory is the folder whose System32\config\SOFTWARE exists: Windows and
- * WINNT first (any case), then every top-level folder. */
+/* The host path of <root>\<name>\System32\config\SOFTWARE, or NULL (err set: KB_ERR_NOTFOUND
+ * when there is none, another kind when e.g. a symlink on the way leads outside the root). */
+static char *software_under(const kb_target *t, const char *name, kb_error *err)
+{
+    kb_buf spec = KB_BUF_INIT;
+    char *host = NULL;
+    if (kb_buf_printf(&spec, "\\%s\\" CONFIG_DIR "SOFTWARE", name) != 0)
+        kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    else if (target_resolve(t, NULL, spec.data, &host, err) != 0)
+        host = NULL;
+    kb_buf_free(&spec);
+    return host;
+}
+
+/* The on-disk name (relative to the root) of the folder holding HOST, a SOFTWARE hive found
+ * at <root>/<windir>/System32/config/SOFTWARE. */
+static char *windir_of(const kb_target *t, const char *host)
+{
+    const char *rel = target_relative(t, host);
+    const char *slash = strchr(rel, '/');
+    return strndup(rel, slash ? (size_t)(slash - rel) : strlen(rel));
+}
+
+/* True when the hive at HOST names, in CurrentVersion\SystemRoot ("C:\Windows",
+ * "D:\Win2008"), the folder it lies in: the drive is dropped and the rest resolved
+ * case-insensitively under the root (".." and links leading out are refused). */
+static bool names_itself(const kb_target *t, const char *host)
+{
+    kb_target probe = {.kind = KB_TARGET_TREE, .root = t->root};
+    probe.hive_path[KB_HIVE_SOFTWARE] = (char *)host;
+    kb_buf value = KB_BUF_INIT;
+    kb_error e = {0};
+    bool same = false;
+    if (target_reg_string(&probe, KB_HIVE_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion", "SystemRoot",
+                          &value, &e) == 0 && value.data) {
+        const char *dir = value.data;
+        if (((dir[0] | 0x20) >= 'a' && (dir[0] | 0x20) <= 'z') && dir[1] == ':')
+            dir += 2;
+        char *named = dir[strspn(dir, "\\/")] ? software_under(t, dir, &e) : NULL;
+        same = named && strcmp(named, host) == 0;
+        free(named);
+    }
+    kb_buf_free(&value);
+    regf_close(probe.hive[KB_HIVE_SOFTWARE]);
+    return same;
+}
+
+/* The Windows directory: among the top-level folders holding System32\config\SOFTWARE
+ * (Windows and WINNT, any case, tried first; then every other one), the first whose hive's
+ * SystemRoot names that folder; failing that, the first found (probing). */
 static int find_windows_dir(kb_target *t, kb_error *err)
 {
     static const char *const usual[] = {"Windows", "WINNT"};
     kb_error e = {0};
-    char *host = NULL;
-    char spec[PATH_MAX];
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(spec, sizeof spec, "\\%s\\" CONFIG_DIR "SOFTWARE", usual[i]);
-        if (target_resolve(t, NULL, spec, &host, &e) == 0)
-            break;
-        if (e.kind != KB_ERR_NOTFOUND) {   /* e.g. a symlink leading outside the root */
+    char **names = NULL;
+    size_t n = 0;
+    char *first = NULL, *chosen = NULL;
+    for (size_t i = 0; i < 2 && chosen == NULL; i++) {
+        char *host = software_under(t, usual[i], &e);
+        if (host == NULL && e.kind != KB_ERR_NOTFOUND) {   /* e.g. a symlink leading outside the root */
+            free(first);
             *err = e;
             return -1;
         }
+        if (host && names_itself(t, host))
+            chosen = host;
+        else if (host && first == NULL)
+            first = host;
+        else
+            free(host);
     }
-    if (host == NULL) {
-        char **names;
-        size_t n;
-        if (target_resolve(t, NULL, "\\", &host, &e) != 0)
-            return *err = e, -1;
-        free(host);
-        host = NULL;
+    if (chosen == NULL) {
         kb_target probe = *t;
         probe.windir = NULL;
-        if (target_list_dir(&probe, "\\", &names, &n, &e) != 0)
-            return *err = e, -1;
-        for (size_t i = 0; i < n && host == NULL; i++) {
-            snprintf(spec, sizeof spec, "\\%s\\" CONFIG_DIR "SOFTWARE", names[i]);
-            if (target_resolve(t, NULL, spec, &host, &e) != 0)
-                host = NULL;
+        if (target_list_dir(&probe, "\\", &names, &n, &e) != 0) {
+            free(first);
+            *err = e;
+            return -1;
+        }
+        for (size_t i = 0; i < n && chosen == NULL; i++) {
+            char *host = software_under(t, names[i], &e);
+            if (host && (first == NULL || strcmp(host, first) != 0) && names_itself(t, host))
+                chosen = host;
+            else if (host && first == NULL)
+                first = host;
+            else
+                free(host);
         }
         target_free_names(names, n);
-        if (host == NULL)
-            return kb_error_set(err, KB_ERR_NOTFOUND,
-                                "%s: no Windows directory found (no folder with System32\\config\\SOFTWARE)",
-                                t->root);
     }
-    /* host = <root>/<windir>/System32/config/SOFTWARE, as found on disk */
-    size_t rlen = strcmp(t->root, "/") == 0 ? 0 : strlen(t->root);
-    const char *rel = host + rlen + 1;
-    const char *slash = strchr(rel, '/');
-    t->windir = strndup(rel, slash ? (size_t)(slash - rel) : strlen(rel));
-    t->hive_path[KB_HIVE_SOFTWARE] = host;
+    t->windir_found_by = chosen ? "SystemRoot" : "probe";
+    if (chosen)
+        free(first);
+    else
+        chosen = first;
+    if (chosen == NULL)
+        return kb_error_set(err, KB_ERR_NOTFOUND,
+                            "%s: no Windows directory found (no folder with System32\\config\\SOFTWARE)",
+                            t->root);
+    t->windir = windir_of(t, chosen);
+    t->hive_path[KB_HIVE_SOFTWARE] = chosen;
     if (t->windir == NULL)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     return 0;

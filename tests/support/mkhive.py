@@ -266,7 +266,13 @@ class Key(object):
         return c
 
     def add_value(self, name, vtype, data, utf16=False):
-        self.values.append((name, vtype, bytes(data), utf16))
+        """A value named again (any case: an overlay file setting it anew) replaces the first."""
+        v = (name, vtype, bytes(data), utf16)
+        for i, old in enumerate(self.values):
+            if old[0].upper() == name.upper():
+                self.values[i] = v
+                return
+        self.values.append(v)
 
 
 class _Layout(object):
