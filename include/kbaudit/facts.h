@@ -18,6 +18,7 @@ typedef struct fact_str {
 } fact_str;
 
 typedef struct fact_num {
+    bool unavailable;            /* the evidence holding it was not given or not readable */
     bool present;
     uint32_t value;
     char *source;
@@ -56,7 +57,9 @@ typedef struct facts_package {
     bool has_install_time;
     uint64_t install_time;       /* FILETIME from InstallTimeHigh/Low */
     char *source;                /* registry key, or the .mum path when only a .mum exists */
-    /* the .mum manifest in servicing\Packages, when found */
+    bool has_key;                /* a CBS Packages key exists (false: manifest only) */
+    /* the .mum manifest in servicing\Packages, when found; mum_path relative to the root,
+     * as on disk */
     char *mum_path, *mum_identifier, *mum_release_type, *mum_restart, *mum_error;
     bool has_mum;
 } facts_package;
@@ -68,12 +71,14 @@ typedef struct facts_pending {
     fact_flag wu_reboot_required;       /* WindowsUpdate\Auto Update\RebootRequired exists */
     fact_num cbs_execute_state;         /* CBS ExecuteState; 0xFFFFFFFF = none */
     fact_num pending_file_renames;      /* pairs in Session Manager PendingFileRenameOperations */
-    fact_num pending_xml_operations;    /* operations in winsxs\pending.xml (absent = not present) */
+    fact_num pending_xml_operations;    /* operations in winsxs\pending.xml (absent = not present;
+                                           unavailable for hive files); source: its path */
 } facts_pending;
 
 typedef struct kb_facts {
     kb_target_kind kind;
     char *root, *windows_dir, *software_path, *system_path;
+    const char *windows_dir_found_by;   /* "SystemRoot", "probe" (tree) or NULL (hives) */
     bool files_available;
 
     fact_str product_name, edition_id, installation_type, current_version, current_build,

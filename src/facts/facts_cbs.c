@@ -1,8 +1,8 @@
 /* Installed servicing packages: the Component Based Servicing\Packages keys of the SOFTWARE
  * hive (identity, CurrentState, install client and time), matched with their .mum manifests
  * in %windir%\servicing\Packages. Windows Vista / 2008 have no PackageIndex key, so the .mum
- * files are the second source: a KB package that has a manifest but no registry key is
- * listed too, without a state. */
+ * files are the second source: every package key is matched with its .mum, and a KB
+ * package that has a manifest but no registry key is listed too, without a state. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +20,24 @@ static char *slice_dup(mum_slice s)
     return strndup(s.p ? s.p : "", s.n);
 }
 
+/* The KB number (and N of Package_N_for_KB...) of an identity or .mum file name stem: from
+ * its name field when it is Name~Token~Arch~Lang~Version, else from the whole string. */
+static uint32_t identity_kb(const char *identity, mum_package_id *id, bool *parsed, int32_t *index)
+{
+    kb_error e = {0};
+    size_t n = strlen(identity);
+    *parsed = mum_package_id_parse(identity, n, id, &e) == 0;
+    if (*parsed) {
+        *index = id->index;
+        return id->kb;
+    }
+    uint32_t kb = 0;
+    mum_slice suffix;
+    if (!mum_package_name_kb(identity, n, &kb, index, &suffix))
+        kb = 0, *index = -1;
+    return kb;
+}
+
 static facts_package *add_package(kb_facts *f, const char *identity)
 {
     facts_package *v = realloc(f->packages, (f->npackages + 1) * sizeof *v);
@@ -28,24 +46,16 @@ static facts_package *add_package(kb_facts *f, const char *identity)
     f->packages = v;
     facts_package *p = &v[f->npackages];
     memset(p, 0, sizeof *p);
-    p->index = -1;
     mum_package_id id;
-    kb_error e = {0};
+    bool parsed;
     p->identity = strdup(identity);
-    if (mum_package_id_parse(identity, strlen(identity), &id, &e) == 0) {
+    p->kb = identity_kb(identity, &id, &parsed, &p->index);
+    if (parsed) {
         p->name = slice_dup(id.name);
         p->arch = slice_dup(id.arch);
         p->version = slice_dup(id.version);
-        p->kb = id.kb;
-        p->index = id.index;
     } else {
-        /* not Name~Token~Arch~Lang~Version: keep the whole key name as the name */
-        p->name = strdup(identity);
-        uint32_t kb = 0;
-        int32_t index = -1;
-        mum_slice suffix;
-        if (mum_package_name_kb(identity, strlen(identity), &kb, &index, &suffix))
-            p->kb = kb, p->index = index;
+        p->name = strdup(identity);   /* not Name~Token~Arch~Lang~Version: the whole key name */
     }
     f->npackages++;
     return p;
@@ -56,6 +66,7 @@ static void read_registry_package(kb_facts *f, kb_target *t, facts_package *p)
     kb_buf key = KB_BUF_INIT, s = KB_BUF_INIT;
     kb_buf_printf(&key, CBS_KEY "\\Packages\\%s", p->identity);
     p->source = facts_source(KB_HIVE_SOFTWARE, key.data, NULL);
+    p->has_key = true;
     kb_error e = {0};
     if (target_reg_dword(t, KB_HIVE_SOFTWARE, key.data, "CurrentState", &p->state, &e) == 0)
         p->has_state = true;
@@ -84,9 +95,7 @@ static void read_manifest(kb_facts *f, kb_target *t, facts_package *p, const cha
         kb_buf_free(&spec);
         return;
     }
-    kb_buf rel = KB_BUF_INIT;
-    kb_buf_printf(&rel, "%s/servicing/Packages/%s", f->windows_dir, file_name);
-    p->mum_path = rel.data;
+    p->mum_path = strdup(target_relative(t, host));   /* as on disk: WINDOWS/SERVICING/... */
     p->has_mum = true;
     mum_manifest m;
     memset(&m, 0, sizeof m);
@@ -136,8 +145,8 @@ void facts_gather_packages(kb_facts *f, kb_target *t)
         if (p == NULL)
             break;
         read_registry_package(f, t, p);
-        if (p->kb == 0 || mums == NULL)
-            continue;   /* manifests are read for KB packages only */
+        if (mums == NULL)
+            continue;
         kb_buf_reset(&want);
         kb_buf_printf(&want, "%s.mum", keys[i]);
         const char *key = want.data;
@@ -150,14 +159,17 @@ void facts_gather_packages(kb_facts *f, kb_target *t)
     /* KB manifests without a registry key: known to exist on disk, state unknown */
     for (size_t i = 0; i < nmums && matched; i++) {
         size_t len = strlen(mums[i]);
-        uint32_t kb;
-        int32_t index;
-        mum_slice suffix;
-        if (matched[i] || len < 5 || strcasecmp(mums[i] + len - 4, ".mum") != 0 ||
-            !mum_package_name_kb(mums[i], len - 4, &kb, &index, &suffix))
+        if (matched[i] || len < 5 || strcasecmp(mums[i] + len - 4, ".mum") != 0)
             continue;
         char *identity = strndup(mums[i], len - 4);
-        facts_package *p = identity ? add_package(f, identity) : NULL;
+        mum_package_id id;
+        bool parsed;
+        int32_t index;
+        if (identity == NULL || identity_kb(identity, &id, &parsed, &index) == 0) {
+            free(identity);
+            continue;
+        }
+        facts_package *p = add_package(f, identity);
         free(identity);
         if (p == NULL)
             break;

@@ -87,9 +87,10 @@ void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key
 
 const char *facts_control_set(const kb_facts *f, char buf[32])
 {
-    if (!f->current_control_set.present)
-        return NULL;
-    snprintf(buf, 32, "ControlSet%03u", f->current_control_set.value % 1000);
+    uint32_t n = f->current_control_set.value;
+    if (!f->current_control_set.present || n < 1 || n > CONTROL_SET_MAX)
+        return NULL;   /* out of range: facts_gather warns once */
+    snprintf(buf, 32, "ControlSet%03u", (unsigned)n);
     return buf;
 }
 
@@ -101,6 +102,7 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
     f->kind = target_kind(t);
     f->root = facts_strdup(target_root(t));
     f->windows_dir = facts_strdup(target_windows_dir(t));
+    f->windows_dir_found_by = target_windows_dir_found_by(t);
     f->software_path = facts_strdup(target_hive_path(t, KB_HIVE_SOFTWARE));
     f->system_path = facts_strdup(target_hive_path(t, KB_HIVE_SYSTEM));
     f->files_available = target_files_available(t);
@@ -110,6 +112,10 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
     else if (target_hive(t, KB_HIVE_SYSTEM, &e) == NULL)
         facts_warn(f, "SYSTEM hive unreadable, its facts are unknown: %s", e.msg);
     facts_gather_os(f, t);
+    const fact_num *cs = &f->current_control_set;
+    if (cs->present && (cs->value < 1 || cs->value > CONTROL_SET_MAX))
+        facts_warn(f, "%s is %u, not a control set number (1 to %d): the current control set is unknown",
+                   cs->source, cs->value, CONTROL_SET_MAX);
     facts_gather_files(f, t);
     facts_gather_packages(f, t);
     facts_gather_pending(f, t);
@@ -177,6 +183,11 @@ const char *facts_state_name(uint32_t state)
     case 0xFFFFFFC0u: return "invalid-staged";
     case 0xFFFFFF90u: return "invalid-installed";
     case 0xFFFFFF80u: return "invalid-permanent";
+    /* internal API-only values (kb-facts.md 6.2), not expected in the registry */
+    case 0xFFFFFFF0u: return "default";
+    case 0xFFFFFFEFu: return "superseded-applicability";
+    case 0xFFFFFFEEu: return "cancel";
+    case 0xFFFFFFEDu: return "partially-installed-aggregate";
     default: return "unknown";
     }
 }

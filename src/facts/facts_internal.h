@@ -20,7 +20,10 @@ void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key,
                     fact_num *out);
 void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, fact_flag *out);
 
-/* The current control set's key prefix ("ControlSet001"), or NULL when SYSTEM is unavailable. */
+/* Select\Current names ControlSet001 to ControlSet999. */
+#define CONTROL_SET_MAX 999
+/* The current control set's key prefix ("ControlSet001"), or NULL when SYSTEM is unavailable
+ * or Select\Current is out of range. */
 const char *facts_control_set(const kb_facts *f, char buf[32]);
 
 void facts_gather_os(kb_facts *f, kb_target *t);

@@ -9,17 +9,30 @@
 #include "kbaudit/mum.h"
 
 /* PendingFileRenameOperations is a REG_MULTI_SZ of (source, destination) pairs where an
- * empty destination means "delete": count the strings by their terminating NULs. */
+ * empty destination means "delete" (kb-facts.md 6.2). Strings are read in order: a non-empty
+ * string in source position starts a pair (its destination, empty or not, is the next
+ * string, or missing when the data ends); an empty one there is a list terminator and pairs
+ * nothing. So just the terminators (e.g. 4 zero bytes) are 0 pairs, and an odd trailing
+ * byte or unterminated last string still counts what it starts. */
 static uint32_t rename_pairs(const uint8_t *d, size_t n)
 {
-    size_t nuls = 0, units = n / 2;
-    for (size_t i = 0; i < units; i++)
-        if (d[2 * i] == 0 && d[2 * i + 1] == 0)
-            nuls++;
-    bool list_end = units >= 2 && nuls >= 1 && d[2 * units - 1] == 0 && d[2 * units - 2] == 0 &&
-                    d[2 * units - 3] == 0 && d[2 * units - 4] == 0;
-    size_t strings = list_end ? nuls - 1 : nuls;
-    return (uint32_t)((strings + 1) / 2);
+    size_t units = n / 2, i = 0;
+    uint32_t pairs = 0;
+    while (i < units) {
+        size_t start = i;
+        while (i < units && (d[2 * i] | d[2 * i + 1]) != 0)
+            i++;
+        bool empty = i == start;
+        i++;   /* past the terminator */
+        if (empty)
+            continue;   /* a terminator in source position */
+        if (pairs < UINT32_MAX)
+            pairs++;
+        while (i < units && (d[2 * i] | d[2 * i + 1]) != 0)   /* the destination, maybe empty */
+            i++;
+        i++;
+    }
+    return pairs;
 }
 
 static void gather_renames(kb_facts *f, kb_target *t)
@@ -29,6 +42,8 @@ static void gather_renames(kb_facts *f, kb_target *t)
     snprintf(key, sizeof key, "%s\\Control\\Session Manager", set ? set : "CurrentControlSet");
     fact_num *out = &f->pending.pending_file_renames;
     out->source = facts_source(KB_HIVE_SYSTEM, key, "PendingFileRenameOperations");
+    if (target_hive(t, KB_HIVE_SYSTEM, NULL) == NULL)
+        out->unavailable = true;   /* no SYSTEM hive given, or unreadable (warned) */
     if (set == NULL)
         return;
     kb_buf data = KB_BUF_INIT;
@@ -49,18 +64,31 @@ static void gather_renames(kb_facts *f, kb_target *t)
 static void gather_pending_xml(kb_facts *f, kb_target *t)
 {
     fact_num *out = &f->pending.pending_xml_operations;
-    kb_buf src = KB_BUF_INIT;
-    kb_buf_printf(&src, "%s/winsxs/pending.xml", f->windows_dir ? f->windows_dir : "Windows");
-    out->source = src.data;
-    if (!f->files_available)
+    if (!f->files_available) {
+        out->unavailable = true;   /* hive files only: no file evidence, not "absent" */
+        out->source = strdup("winsxs/pending.xml");
         return;
+    }
     char *host = NULL;
     kb_error e = {0};
     if (target_file(t, "winsxs\\pending.xml", &host, &e) != 0) {
-        if (e.kind != KB_ERR_NOTFOUND)
+        /* absent: the folder as on disk when it exists */
+        char *dir = NULL;
+        kb_error de = {0};
+        kb_buf src = KB_BUF_INIT;
+        if (target_file(t, "winsxs", &dir, &de) == 0)
+            kb_buf_printf(&src, "%s/pending.xml", target_relative(t, dir));
+        else
+            kb_buf_printf(&src, "%s/winsxs/pending.xml", f->windows_dir);
+        free(dir);
+        out->source = src.data;
+        if (e.kind != KB_ERR_NOTFOUND) {   /* e.g. a symlink leading outside the root: unknown */
+            out->unavailable = true;
             facts_warn(f, "%s", e.msg);
+        }
         return;
     }
+    out->source = strdup(target_relative(t, host));   /* as on disk: WINDOWS/WINSXS/PENDING.XML */
     uint64_t count = 0;
     if (mum_pending_count(host, &count, &e) == 0) {
         out->present = true;

@@ -35,6 +35,10 @@ static void json_fact_num(kb_json *j, const char *key, const fact_num *n, bool o
         json_null(j);
     json_key(j, "source");
     json_string(j, n->source);
+    if (object_when_absent) {   /* null value: absent, or evidence not there to look at */
+        json_key(j, "available");
+        json_bool(j, !n->unavailable);
+    }
     json_object_end(j);
 }
 
@@ -124,6 +128,7 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
     json_key(&j, "kind"), json_string(&j, f->kind == KB_TARGET_TREE ? "tree" : "hives");
     json_key(&j, "root"), json_string(&j, f->root);
     json_key(&j, "windows_dir"), json_string(&j, f->windows_dir);
+    json_key(&j, "windows_dir_found_by"), json_string(&j, f->windows_dir_found_by);
     json_key(&j, "software"), json_string(&j, f->software_path);
     json_key(&j, "system"), json_string(&j, f->system_path);
     json_key(&j, "files_available"), json_bool(&j, f->files_available);
@@ -185,6 +190,9 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     char v[24], t[32];
     fprintf(out, "Target: %s %s\n", f->kind == KB_TARGET_TREE ? "tree" : "hive files",
             f->root ? f->root : f->software_path);
+    if (f->windows_dir)
+        fprintf(out, "  Windows   %s (found by %s)\n", f->windows_dir,
+                f->windows_dir_found_by ? f->windows_dir_found_by : "?");
     fprintf(out, "  SOFTWARE  %s\n  SYSTEM    %s\n", f->software_path,
             f->system_path ? f->system_path : "(not available)");
     fprintf(out, "\nOperating system:\n");
@@ -222,7 +230,8 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
         if (p->kb == 0)
             continue;
         fprintf(out, "  KB%-8u %-18s %s", p->kb,
-                p->has_state ? facts_state_name(p->state) : "(no CBS key)", p->identity);
+                p->has_state ? facts_state_name(p->state) : p->has_key ? "(no CurrentState)" : "(manifest only)",
+                p->identity);
         if (p->has_install_time && *report_filetime(p->install_time, t))
             fprintf(out, "  installed %s", t);
         fputc('\n', out);
@@ -240,6 +249,9 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
         if (nums[i]->present)
             fprintf(out, "  %-70s %u%s\n", nums[i]->source, nums[i]->value,
                     i == 0 && nums[i]->value == 0xFFFFFFFFu ? " (none)" : "");
+        else if (nums[i]->unavailable)
+            fprintf(out, "  %-70s unavailable (%s)\n", nums[i]->source ? nums[i]->source : "?",
+                    i == 2 ? "hive files only: no file evidence" : "no readable SYSTEM hive");
         else
             fprintf(out, "  %-70s %s\n", nums[i]->source ? nums[i]->source : "?", "absent");
     }
