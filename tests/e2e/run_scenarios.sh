@@ -1,6 +1,8 @@
 #!/bin/sh
 # End-to-end checks on the scenario trees (built by the scenarios_build fixture):
-# for each scenario with expect-facts.json, `kbaudit facts --format json` must contain it;
+# for each scenario with expect-facts.json, `kbaudit facts --format json` must match it
+# (check_expect.py: packages, files, pending markers and warnings exactly), exit with its
+# "$exit_code" (default 0) and print each line of its "$stderr" on standard error;
 # with expect-audit.json, `kbaudit audit --format json` must contain it and exit with its
 # "exit_code"; the JSON must parse (python3 json) and the JUnit report must be well-formed
 # XML (xmllint). usage: run_scenarios.sh KBAUDIT PYTHON SCENARIO_SRC BUILT_DIR
@@ -24,9 +26,15 @@ for dir in "$src"/*/; do
         "$kb" facts --root "$root" --format json > "$tmp/facts.json" 2> "$tmp/facts.err"
         rc=$?
         want_rc=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("$exit_code", 0))' "$dir/expect-facts.json")
+        # "$stderr": lines that must each appear in the error output ($ROOT: the root's real path)
+        want_err=$("$py" -c 'import json,os,sys; [print(l.replace("$ROOT", os.path.realpath(sys.argv[2]))) for l in json.load(open(sys.argv[1])).get("$stderr", [])]' "$dir/expect-facts.json" "$root")
+        missing=$(printf '%s\n' "$want_err" | while IFS= read -r line; do
+            [ -n "$line" ] && ! grep -qF -- "$line" "$tmp/facts.err" && echo "$line"; done)
         if [ "$rc" -ne "$want_rc" ]; then
             echo "FAIL $name: kbaudit facts exited $rc, expected $want_rc: $(cat "$tmp/facts.err")"; fails=$((fails + 1))
-        elif [ "$rc" -eq 0 ] && ! "$py" "$here/check_expect.py" "$dir/expect-facts.json" "$tmp/facts.json"; then
+        elif [ -n "$missing" ]; then
+            echo "FAIL $name: the error output lacks: $missing (it is: $(cat "$tmp/facts.err"))"; fails=$((fails + 1))
+        elif [ "$rc" -eq 0 ] && ! "$py" "$here/check_expect.py" "$dir/expect-facts.json" "$tmp/facts.json" "$root"; then
             echo "FAIL $name: facts differ from expect-facts.json"; fails=$((fails + 1))
         else
             echo "ok   $name: facts"

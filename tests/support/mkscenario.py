@@ -1286,8 +1286,8 @@ def check_expect(sc, scen_dir, out, hives, pefile):
             got = m.get(reg(pa["source"])) if pa else None
             cmp("os.arch", v, got)
             continue
-        if v is None:
-            continue          # not established: nothing to look up
+        if v is None or not isinstance(v, dict):
+            continue          # not established, or not a registry value (arch_source)
         got = reg(v["source"])
         cmp("os.%s" % k, v["value"], got)
     for fexp in exp.get("files", []):
@@ -1299,7 +1299,15 @@ def check_expect(sc, scen_dir, out, hives, pefile):
         real = os.path.realpath(fp) if fp else None
         inside = real is not None and (real + os.sep).startswith(os.path.realpath(root) + os.sep)
         present = fp is not None and os.path.lexists(fp)
-        if "present" in fexp:
+        if present and not inside:
+            # a link leading outside the root: refused, so reported not present, with an
+            # error that says so (not silently absent)
+            cmp("files[%s].present (a link leading outside the root)" % fexp["role"],
+                fexp.get("present"), False)
+            if "refused: symlink leads outside the root" not in (fexp.get("error") or ""):
+                errs.append("expect-facts.json files[%s].error: %s leads outside the root, so the "
+                            "expected error must say it was refused" % (fexp["role"], fp))
+        elif "present" in fexp:
             cmp("files[%s].present" % fexp["role"], fexp["present"], present)
         info = None
         if present and inside and os.path.isfile(fp):
@@ -1344,8 +1352,11 @@ def check_expect(sc, scen_dir, out, hives, pefile):
             if k in pexp:
                 cmp("packages[%s].%s" % (ident, k), pexp[k], v)
         if "source" in pexp:
+            # a package without a CBS key is known from its .mum: its path as on disk
+            mp = _resolve_ci(root, [sc.windir, "servicing", "Packages", ident + ".mum"])
+            mrel = os.path.relpath(mp, root).replace(os.sep, "/") if mp else None
             cmp("packages[%s].source" % ident, pexp["source"],
-                "SOFTWARE\\" + keyp if st is not None else None)
+                "SOFTWARE\\" + keyp if sw is not None and _hv_key(sw, keyp) is not None else mrel)
         if "install_client" in pexp:
             cmp("packages[%s].install_client" % ident, pexp["install_client"],
                 _hv_value(sw, keyp, "InstallClient"))
