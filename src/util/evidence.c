@@ -55,11 +55,15 @@ int kb_map_readonly(const char *path, bool sequential, const void **data, size_t
     if (fd < 0)
         return -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: not a regular file%s%s", path, e ? ": " : "",
-                            e ? strerror(e) : "");
+        return kb_error_set(err, KB_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {   /* errno is stale here: say only what the file is */
+        close(fd);
+        return kb_error_set(err, KB_ERR_IO, "%s: not a regular file (%s)", path,
+                            S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");
     }
     size_t n = (size_t)st.st_size;
     if (n > 0) {
