@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""facts_cli -- the command-line contract of `kbaudit facts` on one built scenario tree:
+"""facts_cli -- the command-line contract of `kbaudit facts` on one built scenario tree's hives:
 an --output into the evidence is refused (exit 2, before anything is opened, nothing
 written), and hive-files-only mode (--software FILE [--system FILE]) reports file evidence
 as unavailable, in text and JSON (docs/facts-json.md).
@@ -74,6 +74,53 @@ out = os.path.join(work, "facts.txt")
 r = run("facts", "--software", hive, "-o", out)
 check(r.returncode == 0 and r.stdout == "" and "Windows Server (R) 2008" in open(out).read(),
       f"facts -o next to the evidence: exit {r.returncode} {r.stderr.strip()}")
+
+# --- hive files only: file evidence is unavailable, never "absent" ---
+for with_system in (False, True):
+    args = ["--software", hive] + (["--system", system] if with_system else [])
+    what = "facts " + " ".join(a if a.startswith("--") else os.path.basename(a) for a in args)
+    r = run("facts", *args, "--format", "json")
+    check(r.returncode == 0, f"{what} --format json: exit {r.returncode}: {r.stderr.strip()}")
+    d = json.loads(r.stdout) if r.returncode == 0 else {}
+    t = d.get("target", {})
+    check(t.get("kind") == "hives" and t.get("files_available") is False and t.get("windows_dir") is None
+          and t.get("windows_dir_found_by") is None, f"{what}: target {t}")
+    check(d.get("files") == [], f"{what}: files {d.get('files')}")
+    pend = d.get("pending", {})
+    check(pend.get("pending_xml_operations") == {"value": None, "source": "winsxs/pending.xml", "available": False},
+          f"{what}: pending_xml_operations {pend.get('pending_xml_operations')}")
+    renames = pend.get("pending_file_renames", {})
+    if with_system:
+        check(renames.get("available") is True and renames.get("value") == 0 and
+              renames.get("source", "").startswith("SYSTEM\\ControlSet001\\"), f"{what}: renames {renames}")
+        check(d.get("warnings") == [], f"{what}: warnings {d.get('warnings')}")
+    else:
+        check(renames.get("available") is False and renames.get("value") is None, f"{what}: renames {renames}")
+        check(d.get("warnings") == ["no SYSTEM hive: control set, architecture and pending file renames are unknown"],
+              f"{what}: warnings {d.get('warnings')}")
+    check(pend.get("cbs_execute_state", {}).get("available") is True, f"{what}: cbs_execute_state")
+    pk = [p for p in d.get("packages", []) if p["kb"]]
+    check(len(pk) == 6 and all(p["mum"] is None and p["state_name"] for p in pk), f"{what}: packages {pk}")
+    r = run("facts", *args)
+    text = r.stdout
+    check(r.returncode == 0 and "Files: unavailable (hive files only)" in text, f"{what}: text files line")
+    check("winsxs/pending.xml" in text and
+          "unavailable (hive files only: no file evidence)" in text.split("winsxs/pending.xml", 1)[-1].split("\n")[0],
+          f"{what}: text pending.xml line")
+    line = next((l for l in text.splitlines() if "PendingFileRenameOperations" in l), "")
+    if with_system:
+        check(line.rstrip().endswith(" 0"), f"{what}: text renames line {line!r}")
+    else:
+        check(line.rstrip().endswith("unavailable (no readable SYSTEM hive)"), f"{what}: text renames line {line!r}")
+    check(" absent" not in text.split("Pending reboot markers:", 1)[-1].split("Warnings:")[0].replace(
+        "RebootPending absent", "").replace("PackagesPending absent", "").replace(
+        "RebootInProgress absent", "").replace("RebootRequired absent", ""),
+        f"{what}: only registry markers may read absent")
+
+# --- the audit still reads hive files alone ---
+r = run("audit", "--software", hive, "--format", "json")
+check(r.returncode == 1 and json.loads(r.stdout).get("verdict") == "inconclusive",
+      f"audit --software: exit {r.returncode} {r.stdout[:200]}")
 
 for p in problems:
     print("FAIL", p)
