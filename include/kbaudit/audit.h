@@ -42,7 +42,7 @@ typedef struct audit_requirement {
     uint32_t satisfied_by;    /* the KB that satisfies it (may be a later one); 0 = none */
     uint32_t pending_kb;      /* status pending: the KB that is staged or install-pending; 0 = none */
     char *evidence;           /* which evidence decided, in words */
-    const char *evidence_kind;/* "package", "file-version", "package+file-version" or "none" */
+    const char *evidence_kind;/* "package", "file-version" or "package+file-version" */
 } audit_requirement;
 
 typedef struct audit_step {
@@ -52,6 +52,7 @@ typedef struct audit_step {
     bool reboot_after;
     bool reboot_unconfirmed;  /* the database does not know whether it needs a reboot */
     bool needs_esu;           /* the update needs an ESU licence */
+    bool needs_esu_known;     /* false: the database does not know (needs_esu is then false) */
     char *title;
     char *reason;
 } audit_step;
@@ -65,6 +66,32 @@ typedef struct audit_build {
     uint16_t kernel_version[4];
     bool has_kernel_version;
 } audit_build;
+
+/* The update level the files show: the newest month whose marker file (ntoskrnl.exe, or
+ * crypt32.dll, appinfo.dll, spoolsv.exe, kb-facts.md §4) the host's file reaches. */
+typedef struct audit_level {
+    bool known;
+    kbdb_date date;           /* that month's rollup date */
+    uint32_t rollup_kb;       /* the month's rollup and security-only update (which one the host */
+    uint32_t security_only_kb;/* installed, if any, is for the packages to say); 0 = none */
+    bool lower_bound;         /* later months have no threshold the files can be compared with */
+    const char *evidence_kind;/* "file-version", or "package" / "package+file-version" when an
+                                 installed rollup package is newer than what the files can show */
+    char *evidence;
+} audit_level;
+
+/* One month of the ESU tail: its rollup and security-only update are alternatives. */
+typedef struct audit_esu_month {
+    kbdb_date date;
+    uint32_t rollup_kb, security_only_kb;   /* 0 when the database has none that month */
+} audit_esu_month;
+
+/* A security-only update the host is missing although it installs security-only updates. */
+typedef struct audit_secfix {
+    uint32_t kb;
+    kbdb_date date;
+    uint32_t rollup_kb;       /* the same month's rollup, which would cover it; 0 = none */
+} audit_secfix;
 
 typedef struct audit_result {
     audit_verdict verdict;
@@ -85,16 +112,29 @@ typedef struct audit_result {
     char **pending_reasons;
     size_t npending_reasons;
     /* rollup level */
-    uint32_t newest_rollup_kb;        /* 0 = none installed */
+    uint32_t newest_rollup_kb;        /* newest rollup package installed and in effect; 0 = none */
     kbdb_date newest_rollup_date;
-    const char *newest_rollup_evidence;   /* "package" or "file-version" */
-    int months_behind;                /* -1 = unknown */
+    const char *newest_rollup_evidence;   /* "package" or "package+file-version" */
+    int months_behind;                /* -1 = unknown (or only an upper bound is known) */
+    int months_behind_at_most;        /* -1 unless the level is a lower bound */
     uint32_t newest_known_rollup_kb;
     kbdb_date newest_known_rollup_date;
     /* ESU tail */
     uint32_t newest_installed_kb;     /* newest update of any kind installed; 0 = none */
     kbdb_date newest_installed_date;
-    size_t esu_updates_missing;       /* updates newer than the newest installed that need ESU */
+    size_t esu_updates_missing;       /* months newer than the newest installed whose updates need
+                                         ESU; also the length of esu_months */
+    audit_level level;
+    audit_esu_month *esu_months;      /* those months, oldest first */
+    uint32_t *esu_ssus;               /* SSUs newer than the newest SSU installed that need ESU */
+    size_t nesu_ssus;
+    uint32_t newest_db_kb;            /* the newest rollup or security-only update in the database */
+    kbdb_date newest_db_date;
+    audit_secfix *security_only_missing;  /* security-only track: months not installed */
+    size_t nsecurity_only_missing;
+    bool security_only_track;         /* security-only updates installed after the newest rollup */
+    uint32_t security_only_newest_kb;
+    kbdb_date security_only_newest_date;
     char **warnings;
     size_t nwarnings;
 } audit_result;

@@ -30,10 +30,20 @@ typedef struct fact_flag {
     char *source;
 } fact_flag;
 
+/* A string fact held in the struct itself (no allocation, so facts_free has nothing to free):
+ * present false when it could not be established; truncated when the value did not fit. */
+typedef struct fact_str_fixed {
+    bool present;
+    bool truncated;
+    char value[32];
+    char source[96];
+} fact_str_fixed;
+
 typedef enum kb_arch { KB_ARCH_UNKNOWN = 0, KB_ARCH_X86, KB_ARCH_X64, KB_ARCH_IA64 } kb_arch;
 
 typedef struct facts_file {
-    const char *role;            /* "kernel", "kernel-pae" (static string) */
+    const char *role;            /* "kernel", "kernel-pae", or a month's marker file: "marker-crypt32",
+                                    "marker-appinfo", "marker-spoolsv" (static string) */
     char *path;                  /* Windows path relative to the root, with '/' */
     bool present;
     char *error;                 /* present but unreadable as PE (NULL otherwise) */
@@ -96,6 +106,10 @@ typedef struct kb_facts {
 
     char **warnings;
     size_t nwarnings;
+
+    /* SYSTEM\<current control set>\Control\ProductOptions\ProductType: "WinNT" (a workstation:
+     * Vista on NT 6.0), "ServerNT" (a server), "LanmanNT" (a domain controller) */
+    fact_str_fixed product_type;
 } kb_facts;
 
 /* Gathers the facts. Fails only when the SOFTWARE hive cannot be read (then err says why);

@@ -184,6 +184,9 @@ static void decide(audit_ctx *c)
         r->verdict_reason = audit_printf(c, "%s%zu requirement(s) missing, %zu pending%s",
                                          at_6002 ? "build 6002, " : "", missing, pending,
                                          r->pending_reboot ? ", reboot pending" : "");
+    } else if (c->identity_doubt) {
+        r->verdict = AUDIT_INCONCLUSIVE;
+        r->verdict_reason = audit_printf(c, "requirements hold, but %s", c->identity_doubt);
     } else if (r->build.effective != 6003 || !c->f->files_available || !r->build.kernel) {
         r->verdict = AUDIT_INCONCLUSIVE;
         r->verdict_reason = audit_printf(
@@ -203,9 +206,11 @@ int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, a
     static const audit_options defaults = {AUDIT_BASELINE_DEFAULT};
     memset(out, 0, sizeof *out);
     out->months_behind = -1;
-    audit_ctx c = {facts, db, opt ? opt : &defaults, out, NULL, 0, false};
+    out->months_behind_at_most = -1;
+    audit_ctx c = {facts, db, opt ? opt : &defaults, out, NULL, 0, false, NULL};
     index_packages(&c);
     if (audit_host(&c)) {
+        audit_level_from_files(&c);
         audit_pending(&c);
         audit_requirements(&c);
         audit_rollup_level(&c);
@@ -213,6 +218,7 @@ int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, a
         decide(&c);
     }
     free(c.kbs);
+    free(c.identity_doubt);
     if (c.oom) {
         audit_result_free(out);
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory during the audit");
@@ -239,6 +245,10 @@ void audit_result_free(audit_result *r)
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
+    free(r->level.evidence);
+    free(r->esu_months);
+    free(r->esu_ssus);
+    free(r->security_only_missing);
     memset(r, 0, sizeof *r);
 }
 

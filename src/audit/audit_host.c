@@ -44,6 +44,11 @@ static void read_build(audit_ctx *c)
     b->registry = parse_build(f->current_build_number.value);
     if (b->registry == 0)
         b->registry = parse_build(f->current_build.value);
+    uint32_t cur = parse_build(f->current_build.value), num = parse_build(f->current_build_number.value);
+    if (cur && num && cur != num)
+        audit_warn(c, "registry disagrees with itself: CurrentBuildNumber says %u but CurrentBuild says %u (whether "
+                      "CurrentBuild follows the build change on NT 6.0 is unconfirmed); CurrentBuildNumber is used",
+                   num, cur);
     uint32_t lab = parse_build(f->build_lab_ex.value);
     if (b->registry && lab && lab != b->registry)
         audit_warn(c, "registry disagrees with itself: CurrentBuildNumber says %u but BuildLabEx says %u",
@@ -93,19 +98,43 @@ bool audit_host(audit_ctx *c)
                      contains_ci(f->installation_type.value, "Server Core");
     read_build(c);
 
-    const char *product = f->product_name.value, *version = f->current_version.value;
-    if (product == NULL && version == NULL)
-        return not_covered(c, "%s", "the product could not be identified (no ProductName or CurrentVersion in SOFTWARE)");
+    const char *product = f->product_name.value, *version = f->current_version.value,
+               *edition = f->edition_id.value;
+    const char *ptype = f->product_type.present ? f->product_type.value : NULL;
+    bool workstation = ptype && strcasecmp(ptype, "WinNT") == 0;
+    bool server = ptype && (strcasecmp(ptype, "ServerNT") == 0 || strcasecmp(ptype, "LanmanNT") == 0);
+    if (ptype && !workstation && !server)
+        audit_warn(c, "%s is \"%s\", not one of WinNT, ServerNT, LanmanNT", f->product_type.source, ptype);
+    if (product == NULL && version == NULL && edition == NULL && ptype == NULL)
+        return not_covered(c, "%s", "the product could not be identified (no ProductName, EditionID or CurrentVersion in "
+                                    "SOFTWARE, no ProductType in SYSTEM)");
     if (version && strcmp(version, "6.0") != 0)
         return not_covered(c, "detected Windows NT %s: these updates are for Windows Server 2008 SP2 "
                               "(NT 6.0); Windows Server 2008 R2 / Windows 7 is NT 6.1 (build 7601) and has its own update line",
                            version);
     if (product && contains_ci(product, "R2"))
         return not_covered(c, "detected \"%s\": Windows Server 2008 R2 has its own update line (build 7601)", product);
+    if (workstation && !contains_ci(product, "Server"))
+        return not_covered(c, "%s", "ProductType is WinNT (a workstation): on NT 6.0 that is Windows Vista; the Windows "
+                                    "Server 2008 SP2 updates of the 6003 line do not apply to it (Vista's support ended in 2017)");
+    if (workstation) {
+        audit_warn(c, "ProductName \"%s\" names a server but %s is WinNT (a workstation)", product, f->product_type.source);
+        c->identity_doubt = audit_printf(c, "the product's identity is in doubt: ProductName \"%s\" names a server, "
+                                            "ProductType WinNT a workstation (Windows Vista)", product);
+    }
     if (product && !contains_ci(product, "Server"))
         return not_covered(c, "detected \"%s\": a client edition of NT 6.0 (Windows Vista); the Windows Server 2008 SP2 "
                               "updates of the 6003 line do not apply to it (Vista's support ended in 2017)",
                            product);
+    if (product == NULL && edition && strncasecmp(edition, "Server", 6) != 0)
+        return not_covered(c, "detected EditionID \"%s\" (no ProductName): not a server edition, so NT 6.0 Windows Vista; "
+                              "the Windows Server 2008 SP2 updates of the 6003 line do not apply to it", edition);
+    if (product == NULL && edition == NULL && !server && c->identity_doubt == NULL)
+        c->identity_doubt = audit_printf(c, "the product could not be identified: no ProductName, EditionID or ProductType "
+                                            "(Windows Vista and Windows Server 2008 are both NT 6.0)");
+    else if (product == NULL)
+        audit_warn(c, "no ProductName: the product is identified as a server from %s",
+                   edition ? "EditionID" : "ProductType alone");
     if (product && !contains_ci(product, "2008"))
         return not_covered(c, "detected \"%s\": not Windows Server 2008", product);
     uint32_t build = r->build.effective;

@@ -28,6 +28,7 @@ typedef struct audit_ctx {
     kb_status *kbs;           /* sorted by kb */
     size_t nkbs;
     bool oom;
+    char *identity_doubt;     /* why the product's identity is in doubt: never compliant */
 } audit_ctx;
 
 /* "6.0.6003.20489" into buf (24 bytes). */
@@ -45,9 +46,19 @@ const kb_status *audit_kb_status(const audit_ctx *c, uint32_t kb);   /* NULL if 
 /* The newest installed update of `kind` (by date), or NULL. */
 const kbdb_update *audit_newest_installed(const audit_ctx *c, kbdb_kind kind);
 
-/* The newest rollup whose ntoskrnl.exe version the host's kernel has reached (same build
- * line), or NULL. */
-const kbdb_update *audit_kernel_level(const audit_ctx *c);
+int audit_months(kbdb_date d);   /* year * 12 + month */
+/* Does the host reach update u's file threshold (ntoskrnl.exe, or the month's marker file)?
+ * 1 yes, 0 no, -1 unknown (no threshold in the database, or the file was not read). */
+int audit_reaches(const audit_ctx *c, const kbdb_update *u);
+/* "ntoskrnl.exe 6.0.6003.20562, threshold 6.0.6003.20489" into buf. */
+const char *audit_threshold_text(const audit_ctx *c, const kbdb_update *u, char *buf, size_t n);
+/* The update of `kind` released with u (same date, else same month), or NULL. */
+const kbdb_update *audit_partner(const audit_ctx *c, const kbdb_update *u, kbdb_kind kind);
+/* The newest rollup whose file threshold the host's files reach, or NULL; *lower_bound tells
+ * whether later months cannot be told apart from it. */
+const kbdb_update *audit_files_level(const audit_ctx *c, bool *lower_bound);
+/* Sets result.level from the files (before the requirements are judged). */
+void audit_level_from_files(audit_ctx *c);
 
 /* Returns false when the host is not covered (verdict and reason set). */
 bool audit_host(audit_ctx *c);

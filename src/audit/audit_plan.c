@@ -1,70 +1,9 @@
-/* The rollup level (newest rollup installed, months behind the newest known), the ESU tail,
- * and the install plan: missing updates in prerequisite order with reboot points. */
+/* The install plan: missing updates in prerequisite order with reboot points. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit_internal.h"
-
-static int months(kbdb_date d)
-{
-    return d.year * 12 + d.month;
-}
-
-void audit_rollup_level(audit_ctx *c)
-{
-    audit_result *r = c->r;
-    const kbdb_update *pkg = audit_newest_installed(c, KBDB_KIND_ROLLUP);
-    const kbdb_update *lvl = audit_kernel_level(c);
-    const kbdb_update *best = pkg;
-    r->newest_rollup_evidence = pkg ? "package" : NULL;
-    if (lvl && (pkg == NULL || kbdb_date_cmp(lvl->date, pkg->date) > 0)) {
-        best = lvl;
-        r->newest_rollup_evidence = "file-version";
-    }
-    if (best) {
-        r->newest_rollup_kb = best->kb;
-        r->newest_rollup_date = best->date;
-    }
-    const kbdb_update *known = kbdb_newest_of_kind(c->db, KBDB_KIND_ROLLUP);
-    if (known) {
-        r->newest_known_rollup_kb = known->kb;
-        r->newest_known_rollup_date = known->date;
-    }
-    if (best && known) {
-        r->months_behind = months(known->date) - months(best->date);
-        if (r->months_behind < 0)
-            r->months_behind = 0;
-        char d1[16], d2[16];
-        if (r->months_behind > 0)
-            audit_warn(c, "%d month(s) behind the newest known rollup KB%u (%s): the newest installed is KB%u (%s)",
-                       r->months_behind, known->kb, audit_date(known->date, d1), best->kb, audit_date(best->date, d2));
-    }
-
-    /* ESU tail (kb-facts.md §5): what is newer than the newest installed update */
-    const kbdb_update *newest = audit_newest_installed(c, KBDB_KIND_NONE);
-    if (lvl && (newest == NULL || kbdb_date_cmp(lvl->date, newest->date) > 0))
-        newest = lvl;
-    if (newest) {
-        r->newest_installed_kb = newest->kb;
-        r->newest_installed_date = newest->date;
-    }
-    size_t newer = 0;
-    for (size_t i = 0; i < c->db->nupdates; i++) {
-        const kbdb_update *u = &c->db->updates[i];
-        if (newest && kbdb_date_cmp(u->date, newest->date) <= 0)
-            continue;
-        if (u->kind != KBDB_KIND_ROLLUP && u->kind != KBDB_KIND_SECURITY_ONLY && u->kind != KBDB_KIND_SSU)
-            continue;
-        newer++;
-        r->esu_updates_missing += u->esu == KBDB_YES;
-    }
-    char d[16];
-    if (newest && r->esu_updates_missing)
-        audit_warn(c, "the newest installed update is KB%u (%s); the database knows %zu newer update(s), "
-                      "%zu of which need an Extended Security Updates licence",
-                   newest->kb, audit_date(newest->date, d), newer, r->esu_updates_missing);
-}
 
 static audit_step *add_step(audit_ctx *c, const kbdb_update *u, const char *kind_name, char *reason)
 {
@@ -89,8 +28,9 @@ static audit_step *add_step(audit_ctx *c, const kbdb_update *u, const char *kind
     s->kind_name = kbdb_kind_name(u->kind);
     s->title = u->title ? strdup(u->title) : NULL;
     s->reboot_after = u->reboot != KBDB_NO;
-    s->reboot_unconfirmed = u->reboot == KBDB_UNKNOWN;
+    s->reboot_unconfirmed = u->reboot == KBDB_UNKNOWN || (u->unconfirmed & KBDB_U_REBOOT);
     s->needs_esu = u->esu == KBDB_YES;
+    s->needs_esu_known = u->esu != KBDB_UNKNOWN;
     return s;
 }
 
@@ -128,14 +68,36 @@ void audit_plan(audit_ctx *c)
                  audit_printf(c, "a reboot is pending: restart first, so that staged updates complete before anything else is installed"));
     const audit_requirement *ssu = req(c, "ssu"), *sha2 = req(c, "sha2"), *rollup = req(c, "rollup"),
                             *latest = req(c, "latest");
-    /* staged but not installed, with no reboot to finish it: the install has to be run again */
-    for (size_t i = 0; !c->r->pending_reboot && i < c->r->nreqs; i++) {
+    /* A pending requirement always gets a step: staged but not installed, with no reboot to
+     * finish it, is installed again; installed per the package registry but not in effect in
+     * the files is finished by a restart (or, when that does not help, installed again). */
+    bool rebooting = c->r->pending_reboot;
+    for (size_t i = 0; i < c->r->nreqs; i++) {
         const audit_requirement *q = &c->r->reqs[i];
         const kb_status *st = q->pending_kb ? audit_kb_status(c, q->pending_kb) : NULL;
         const kbdb_update *u = q->pending_kb ? kbdb_find(c->db, q->pending_kb) : NULL;
-        if (q->status == AUDIT_PENDING && u && st && st->state == KB_STATE_PENDING)
+        if (q->status != AUDIT_PENDING || u == NULL || st == NULL)
+            continue;
+        if (st->state == KB_STATE_PENDING && !rebooting)
             add_step(c, u, NULL, audit_printf(c, "KB%u is %s, not installed: run its installation again to complete it",
                                               u->kb, st->state_name));
+        else if (st->state == KB_STATE_INSTALLED && !rebooting) {
+            add_step(c, NULL, "reboot",
+                     audit_printf(c, "restart to finish installing KB%u: the package registry says installed, the files "
+                                     "are below its level; if they still are after the restart, the install failed: install "
+                                     "KB%u again", u->kb, u->kb));
+            rebooting = true;
+        }
+    }
+    /* the registry still says 6002 while nothing else fails (no kernel file to decide): restart */
+    if (!rebooting && c->r->build.effective == 6002 && !c->r->build.kernel) {
+        bool all = true;
+        for (size_t i = 0; i < c->r->nreqs; i++)
+            all = all && c->r->reqs[i].status == AUDIT_SATISFIED;
+        if (all)
+            add_step(c, NULL, "reboot",
+                     audit_printf(c, "the registry says build 6002 although the requirements hold: restart, so that the "
+                                     "kernel writes the new build at boot; if it stays 6002, the rollup's install failed"));
     }
     uint32_t first_ssu = 0;
     if (ssu && ssu->status == AUDIT_MISSING) {

@@ -10,19 +10,35 @@
 /* Does installed update `u` count for requirement `req`? The update itself; for
  * accept-later requirements, a later update of the same kind (or one that supersedes it).
  * A preview rollup released after the required rollup is cumulative too. Security-only
- * updates are not cumulative: they never stand in for a rollup. */
+ * updates are not cumulative: they never stand in for another update, whatever supersedence
+ * link a source gives. An update whose kind the database does not confirm never counts as
+ * "a later one of the same kind" (a warning says so instead). */
 static bool counts_for(const audit_ctx *c, const kbdb_requirement *req, const kbdb_update *reqd,
                        const kbdb_update *u)
 {
     if (u->kb == req->kb)
         return true;
-    if (!req->accept_later)
+    if (!req->accept_later || u->kind == KBDB_KIND_SECURITY_ONLY || (u->unconfirmed & KBDB_U_KIND))
         return false;
     if (kbdb_supersedes_transitively(c->db, u->kb, req->kb))
         return true;
     bool same_kind = u->kind == req->kind ||
                      (req->kind == KBDB_KIND_ROLLUP && u->kind == KBDB_KIND_PREVIEW_ROLLUP);
     return same_kind && reqd && kbdb_date_cmp(u->date, reqd->date) > 0;
+}
+
+/* Installed updates that would count for `req` were their kind confirmed. */
+static void warn_unconfirmed_kind(audit_ctx *c, const kbdb_requirement *req, const audit_requirement *out)
+{
+    const kbdb_update *reqd = kbdb_find(c->db, req->kb);
+    for (size_t i = 0; req->accept_later && reqd && i < c->nkbs; i++) {
+        const kbdb_update *u = kbdb_find(c->db, c->kbs[i].kb);
+        if (u && c->kbs[i].state == KB_STATE_INSTALLED && u->kb != req->kb && (u->unconfirmed & KBDB_U_KIND) &&
+            u->kind == req->kind && kbdb_date_cmp(u->date, reqd->date) > 0)
+            audit_warn(c, "KB%u is installed and the database lists it as %s, but that kind is unconfirmed: it is "
+                          "not counted for requirement %s (%s)",
+                       u->kb, kbdb_kind_name(u->kind), req->id, audit_status_name(out->status));
+    }
 }
 
 /* The update satisfying `req` in the given state: the required KB itself when it is in that
@@ -42,24 +58,6 @@ static const kbdb_update *best_in_state(const audit_ctx *c, const kbdb_requireme
             continue;
         if (best == NULL || kbdb_date_cmp(u->date, best->date) > 0 ||
             (u->kb == req->kb && kbdb_date_cmp(u->date, best->date) == 0))
-            best = u;
-    }
-    return best;
-}
-
-/* The newest rollup whose kernel version the host's kernel has reached (NULL if none). */
-const kbdb_update *audit_kernel_level(const audit_ctx *c)
-{
-    const audit_build *b = &c->r->build;
-    if (!b->has_kernel_version)
-        return NULL;
-    const kbdb_update *best = NULL;
-    for (size_t i = 0; i < c->db->nupdates; i++) {
-        const kbdb_update *u = &c->db->updates[i];
-        if (u->kind != KBDB_KIND_ROLLUP || !u->has_kernel || u->kernel[2] != b->kernel_version[2] ||
-            kbdb_version_cmp(b->kernel_version, u->kernel) < 0)
-            continue;
-        if (best == NULL || kbdb_date_cmp(u->date, best->date) > 0)
             best = u;
     }
     return best;
@@ -103,19 +101,6 @@ static void judge(audit_ctx *c, const kbdb_requirement *req, audit_requirement *
         audit_warn(c, "KB%u: the package registry says installed but the kernel file is %s (< %s)", inst->kb, kv, mv);
         return;
     }
-    if (kernel_ok) {
-        const kbdb_update *lvl = audit_kernel_level(c);
-        char level[48] = "";
-        if (lvl)
-            snprintf(level, sizeof level, ": the level of KB%u", lvl->kb);
-        out->status = AUDIT_SATISFIED;
-        out->satisfied_by = lvl ? lvl->kb : req->kb;
-        out->evidence_kind = "file-version";
-        out->evidence = audit_printf(c, "no rollup package in CBS, but ntoskrnl.exe %s is at least %s%s "
-                                        "(security-only updates reach the same file versions)",
-                                     kv, mv, level);
-        return;
-    }
     if (pend) {
         out->status = AUDIT_PENDING;
         out->pending_kb = pend->kb;
@@ -134,6 +119,126 @@ static void judge(audit_ctx *c, const kbdb_requirement *req, audit_requirement *
                                  direct == KB_STATE_REMOVING ? " (its package is uninstall-pending or broken)" : "",
                                  kernel_known ? "; ntoskrnl.exe is " : "",
                                  kernel_known ? kv : "");
+}
+
+/* Is a security-only package installed for a month after `month` (the host installs
+ * security-only updates, which are not cumulative)? Returns the newest such, or NULL. */
+static const kbdb_update *later_security_only(const audit_ctx *c, kbdb_date month)
+{
+    const kbdb_update *best = NULL;
+    for (size_t i = 0; i < c->nkbs; i++) {
+        const kbdb_update *u = c->kbs[i].state == KB_STATE_INSTALLED ? kbdb_find(c->db, c->kbs[i].kb) : NULL;
+        if (u && u->kind == KBDB_KIND_SECURITY_ONLY && audit_months(u->date) > audit_months(month) &&
+            (best == NULL || kbdb_date_cmp(u->date, best->date) > 0))
+            best = u;
+    }
+    return best;
+}
+
+static bool any_monthly_package(const audit_ctx *c)
+{
+    for (size_t i = 0; i < c->nkbs; i++) {
+        const kbdb_update *u = kbdb_find(c->db, c->kbs[i].kb);
+        if (u && (c->kbs[i].state == KB_STATE_INSTALLED || c->kbs[i].state == KB_STATE_PENDING) &&
+            (u->kind == KBDB_KIND_ROLLUP || u->kind == KBDB_KIND_PREVIEW_ROLLUP || u->kind == KBDB_KIND_SECURITY_ONLY))
+            return true;
+    }
+    return false;
+}
+
+/* The rollup requirement: the required month's level (April 2019), reached by that rollup or
+ * a later one (cumulative), or by that month's security-only update (security-only updates
+ * are not cumulative: only the month's own one counts, never a later one), the files
+ * agreeing; or shown by the files alone when no package explains them otherwise. */
+static void judge_rollup(audit_ctx *c, const kbdb_requirement *req, audit_requirement *out)
+{
+    const audit_build *b = &c->r->build;
+    const kbdb_update *reqd = kbdb_find(c->db, req->kb);
+    if (reqd == NULL) {
+        judge(c, req, out);
+        return;
+    }
+    const kbdb_update *inst = best_in_state(c, req, KB_STATE_INSTALLED);
+    const kbdb_update *sec = audit_partner(c, reqd, KBDB_KIND_SECURITY_ONLY);
+    kb_state sec_state = sec ? audit_kb_state(c, sec->kb) : KB_STATE_ABSENT;
+    bool kernel_known = req->has_min_kernel && b->has_kernel_version;
+    bool kernel_ok = kernel_known && kbdb_version_cmp(b->kernel_version, req->min_kernel) >= 0;
+    char kv[24] = "", mv[24] = "", month[16];
+    if (kernel_known) {
+        audit_version(b->kernel_version, kv);
+        audit_version(req->min_kernel, mv);
+    }
+    snprintf(month, sizeof month, "%04u-%02u", reqd->date.year, reqd->date.month);
+    if (inst || !sec || sec_state != KB_STATE_INSTALLED) {
+        judge(c, req, out);
+        if (out->status != AUDIT_MISSING)
+            return;
+        if (sec && sec_state == KB_STATE_PENDING) {
+            free(out->evidence);
+            out->status = AUDIT_PENDING;
+            out->pending_kb = sec->kb;
+            out->evidence_kind = "package";
+            out->evidence = audit_printf(c, "security-only KB%u (%s) is staged or install-pending (CBS package), not "
+                                            "installed yet; no rollup of %s or later is installed",
+                                         sec->kb, month, month);
+            return;
+        }
+        if (!kernel_ok) {
+            char secname[24] = "";
+            if (sec)
+                snprintf(secname, sizeof secname, " KB%u", sec->kb);
+            free(out->evidence);
+            out->evidence = audit_printf(c, "no CBS package of KB%u, of a later rollup, or of the month's security-only "
+                                            "update%s is installed%s%s",
+                                         req->kb, secname, kernel_known ? "; ntoskrnl.exe is " : "", kv);
+            return;
+        }
+    } else {
+        /* the month's own security-only update */
+        free(out->evidence);
+        out->evidence = NULL;
+        out->evidence_kind = kernel_known ? "package+file-version" : "package";
+        if (!kernel_known || kernel_ok) {
+            out->status = AUDIT_SATISFIED;
+            out->satisfied_by = sec->kb;
+            out->evidence = audit_printf(c, "security-only KB%u (%s, the month of KB%u) is installed (CBS package)%s%s%s; "
+                                            "security-only updates are not cumulative, so later months are judged one by one",
+                                         sec->kb, month, reqd->kb, kernel_known ? "; ntoskrnl.exe " : "", kv,
+                                         kernel_known ? " reaches the level" : "");
+        } else {
+            out->status = AUDIT_PENDING;
+            out->pending_kb = sec->kb;
+            out->evidence = audit_printf(c, "the CBS registry says security-only KB%u is installed, but ntoskrnl.exe is %s, "
+                                            "below %s: the install is waiting for a reboot or failed (the files decide)",
+                                         sec->kb, kv, mv);
+            audit_warn(c, "KB%u: the package registry says installed but the kernel file is %s (< %s)", sec->kb, kv, mv);
+        }
+        return;
+    }
+    /* missing as a package, but the files reach the level */
+    const kbdb_update *later = later_security_only(c, reqd->date);
+    const audit_level *l = &c->r->level;
+    char d[16];
+    free(out->evidence);
+    out->evidence = NULL;
+    if (later) {
+        out->status = AUDIT_MISSING;
+        out->evidence_kind = "package+file-version";
+        out->evidence = audit_printf(c, "no rollup of %s or later and no security-only update of %s (KB%u) is installed; %s, "
+                                        "which the installed security-only KB%u (%s) explains: security-only updates are "
+                                        "not cumulative, so the %s level is not shown",
+                                     month, month, sec ? sec->kb : 0, l->evidence ? l->evidence : "the files reach the level",
+                                     later->kb, audit_date(later->date, d), month);
+        return;
+    }
+    out->status = AUDIT_SATISFIED;
+    out->satisfied_by = 0;
+    out->evidence_kind = "file-version";
+    out->evidence = audit_printf(c, "no rollup or security-only package of %s or later in CBS; %s (ntoskrnl.exe %s is at least %s)",
+                                 month, l->evidence ? l->evidence : "the files reach the level", kv, mv);
+    if (!any_monthly_package(c))
+        audit_warn(c, "the CBS package registry lists no monthly rollup or security-only update: which update brought "
+                      "these file versions is unknown; the files decide the level");
 }
 
 static void add_latest(audit_ctx *c, unsigned order)
@@ -185,7 +290,11 @@ void audit_requirements(audit_ctx *c)
         out->kb = req->kb;
         out->kind = req->kind;
         out->order = req->order;
-        judge(c, req, out);
+        if (req->kind == KBDB_KIND_ROLLUP)
+            judge_rollup(c, req, out);
+        else
+            judge(c, req, out);
+        warn_unconfirmed_kind(c, req, out);
         if (out->id == NULL || out->evidence == NULL)
             c->oom = true;
     }

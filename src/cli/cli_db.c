@@ -376,6 +376,9 @@ static void show_text(const kbdb *db, const kbdb_update *u)
                 printf("%sKB%u%s", nby++ ? ", " : "", (unsigned)db->updates[i].kb,
                        db->updates[i].supersedes[j].unconfirmed ? " (unconfirmed)" : "");
     printf("%s\n", nby ? "" : "nothing in the database");
+    if (nby && u->kind == KBDB_KIND_SECURITY_ONLY)
+        printf("  %-15s(a source's link only: security-only updates are not cumulative, so kbaudit never\n"
+               "  %-15s treats this update as superseded)\n", "", "");
     print_refs("prerequisites", u->has_prerequisites, u->prerequisites, u->nprerequisites,
                (u->unconfirmed & KBDB_U_PREREQUISITES) != 0);
     printf("  %-15s%s%s\n", "reboot", kbdb_tristate_name(u->reboot), (u->unconfirmed & KBDB_U_REBOOT) ? unc : "");

@@ -1,6 +1,8 @@
 /* File evidence: the kernel images' versions, read with the PE reader. The kernel's file
  * version is what decides the build (6.0.6002.x or 6.0.6003.x); on x86 the PAE kernel
- * (ntkrnlpa.exe) is what most hosts actually boot, so it is read too. */
+ * (ntkrnlpa.exe) is what most hosts actually boot, so it is read too. Three months are
+ * recognised by another file than the kernel (kb-facts.md §4: January 2020 crypt32.dll,
+ * March 2021 appinfo.dll, the July 2021 out-of-band update spoolsv.exe): those are read too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,9 @@ static const struct {
 } kernel_files[] = {
     {"kernel", "System32\\ntoskrnl.exe"},
     {"kernel-pae", "System32\\ntkrnlpa.exe"},
+    {"marker-crypt32", "System32\\crypt32.dll"},
+    {"marker-appinfo", "System32\\appinfo.dll"},
+    {"marker-spoolsv", "System32\\spoolsv.exe"},
 };
 
 /* "Windows/System32/ntoskrnl.exe": the path below the root, with the names found on disk. */

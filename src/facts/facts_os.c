@@ -1,7 +1,8 @@
-/* OS identity: SOFTWARE\Microsoft\Windows NT\CurrentVersion, the current control set and the
- * processor architecture from the SYSTEM hive (kb-facts.md §6.1). */
+/* OS identity: SOFTWARE\Microsoft\Windows NT\CurrentVersion, the current control set, the
+ * processor architecture and the product type from the SYSTEM hive (kb-facts.md §6.1). */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,6 +50,24 @@ void facts_gather_os(kb_facts *f, kb_target *t)
         f->arch = arch_from_env(f->processor_architecture.value);
         if (f->arch != KB_ARCH_UNKNOWN)
             f->arch_source = "SYSTEM environment";
+    }
+
+    if (facts_control_set(f, cs) != NULL) {
+        /* ProductType tells a workstation (WinNT: Vista on NT 6.0) from a server (ServerNT,
+         * LanmanNT), whatever ProductName says. Kept in the struct itself (fact_str_fixed). */
+        fact_str pt = {NULL, NULL};
+        snprintf(key, sizeof key, "%s\\Control\\ProductOptions", cs);
+        facts_read_str(f, t, KB_HIVE_SYSTEM, key, "ProductType", &pt);
+        fact_str_fixed *out = &f->product_type;
+        if (pt.source)
+            snprintf(out->source, sizeof out->source, "%s", pt.source);
+        if (pt.value) {
+            out->present = true;
+            out->truncated = strlen(pt.value) >= sizeof out->value;
+            snprintf(out->value, sizeof out->value, "%s", pt.value);
+        }
+        free(pt.value);
+        free(pt.source);
     }
 
     /* The SystemRoot value names the Windows directory ("C:\Windows"): say so when the tree's

@@ -119,7 +119,8 @@ static void plan(json_out *o, const audit_result *r)
         else
             json_bool(&o->j, s->reboot_after);
         json_key(&o->j, "reboot_unconfirmed"), json_bool(&o->j, s->reboot_unconfirmed);
-        json_key(&o->j, "needs_esu"), json_bool(&o->j, s->needs_esu);
+        json_key(&o->j, "needs_esu");
+        s->needs_esu_known ? json_bool(&o->j, s->needs_esu) : json_null(&o->j);
         str(o, "title", s->title);
         str(o, "reason", s->reason);
         json_object_end(&o->j);
@@ -134,6 +135,72 @@ static void strings(json_out *o, const char *key, char *const *v, size_t n)
     for (size_t i = 0; i < n; i++)
         json_string(&o->j, v[i]);
     json_array_end(&o->j);
+}
+
+static void level(json_out *o, const audit_result *r)
+{
+    const audit_level *l = &r->level;
+    json_key(&o->j, "level");
+    if (!l->known) {
+        json_null(&o->j);
+        return;
+    }
+    json_object_begin(&o->j);
+    date_field(o, "date", l->date);
+    kb_field(o, "rollup_kb", l->rollup_kb);
+    kb_field(o, "security_only_kb", l->security_only_kb);
+    json_key(&o->j, "lower_bound"), json_bool(&o->j, l->lower_bound);
+    str(o, "evidence_kind", l->evidence_kind);
+    str(o, "evidence", l->evidence);
+    json_object_end(&o->j);
+}
+
+static void security_only(json_out *o, const audit_result *r)
+{
+    json_key(&o->j, "security_only");
+    json_object_begin(&o->j);
+    json_key(&o->j, "track"), json_bool(&o->j, r->security_only_track);
+    update_ref(o, "newest", r->security_only_newest_kb, r->security_only_newest_date, NULL, false);
+    json_key(&o->j, "missing");
+    json_array_begin(&o->j);
+    for (size_t i = 0; r->security_only_missing && i < r->nsecurity_only_missing; i++) {
+        const audit_secfix *m = &r->security_only_missing[i];
+        json_object_begin(&o->j);
+        kb_field(o, "kb", m->kb);
+        date_field(o, "date", m->date);
+        kb_field(o, "rollup_kb", m->rollup_kb);
+        json_object_end(&o->j);
+    }
+    json_array_end(&o->j);
+    json_object_end(&o->j);
+}
+
+static void esu(json_out *o, const audit_result *r)
+{
+    json_key(&o->j, "esu");
+    json_object_begin(&o->j);
+    update_ref(o, "newest_installed", r->newest_installed_kb, r->newest_installed_date, NULL, false);
+    update_ref(o, "newest_in_database", r->newest_db_kb, r->newest_db_date, NULL, false);
+    json_key(&o->j, "months_needing_esu");
+    json_array_begin(&o->j);
+    for (size_t i = 0; r->esu_months && i < r->esu_updates_missing; i++) {
+        const audit_esu_month *m = &r->esu_months[i];
+        json_object_begin(&o->j);
+        date_field(o, "date", m->date);
+        kb_field(o, "rollup_kb", m->rollup_kb);
+        kb_field(o, "security_only_kb", m->security_only_kb);
+        json_object_end(&o->j);
+    }
+    json_array_end(&o->j);
+    json_key(&o->j, "ssus_needing_esu");
+    json_array_begin(&o->j);
+    for (size_t i = 0; r->esu_ssus && i < r->nesu_ssus; i++) {
+        char b[16];
+        json_string(&o->j, report_kb(r->esu_ssus[i], b));
+    }
+    json_array_end(&o->j);
+    json_key(&o->j, "updates_needing_esu_missing"), json_uint(&o->j, r->esu_updates_missing);
+    json_object_end(&o->j);
 }
 
 int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE *out, kb_error *err)
@@ -158,14 +225,15 @@ int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE 
     strings(&o, "pending_reasons", r->pending_reasons, r->npending_reasons);
     update_ref(&o, "newest_rollup_installed", r->newest_rollup_kb, r->newest_rollup_date,
                r->newest_rollup_evidence, true);
+    level(&o, r);
     json_key(&o.j, "months_behind");
     r->months_behind >= 0 ? json_int(&o.j, r->months_behind) : json_null(&o.j);
+    json_key(&o.j, "months_behind_at_most");
+    r->level.known && r->level.lower_bound && r->months_behind_at_most >= 0 ? json_int(&o.j, r->months_behind_at_most)
+                                                                           : json_null(&o.j);
     update_ref(&o, "newest_known_rollup", r->newest_known_rollup_kb, r->newest_known_rollup_date, NULL, false);
-    json_key(&o.j, "esu");
-    json_object_begin(&o.j);
-    update_ref(&o, "newest_installed", r->newest_installed_kb, r->newest_installed_date, NULL, false);
-    json_key(&o.j, "updates_needing_esu_missing"), json_uint(&o.j, r->esu_updates_missing);
-    json_object_end(&o.j);
+    security_only(&o, r);
+    esu(&o, r);
     strings(&o, "warnings", r->warnings, r->nwarnings);
     json_object_end(&o.j);
     int rc = json_write(&o.j, out);   /* fails too when building the document ran out of memory */

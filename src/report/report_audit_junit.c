@@ -199,7 +199,8 @@ static int plan_text(const audit_result *r, kb_buf *b)
         else
             rc |= kb_buf_printf(b, "%zu. %s %s %s%s%s\n", i + 1, report_kb(s->kb, kb), report_step_kind(s),
                                 s->title ? s->title : "", s->reboot_after ? " (then reboot)" : "",
-                                s->needs_esu ? " (needs an ESU licence)" : "");
+                                s->needs_esu ? " (needs an ESU licence)"
+                                : s->needs_esu_known ? "" : " (ESU licence: unknown)");
     }
     for (size_t i = 0; i < r->nwarnings; i++)
         rc |= kb_buf_printf(b, "warning: %s\n", r->warnings[i] ? r->warnings[i] : "");

@@ -253,6 +253,8 @@ static void plan_section(text_out *t, const audit_result *r)
         put_clean(t, s->title ? s->title : "(title unknown)");
         if (s->needs_esu)
             fputs("  [needs an ESU licence]", t->fp);
+        else if (!s->needs_esu_known)
+            fputs("  [ESU licence: unknown]", t->fp);
         fputc('\n', t->fp);
         if (s->reason) {
             fputs("      ", t->fp);
@@ -303,10 +305,29 @@ static void rollup_section(text_out *t, const audit_result *r)
         fprintf(t->fp, "  newest known       %s%s%s%s\n", report_kb(r->newest_known_rollup_kb, kb),
                 date ? " (" : "", date ? date : "", date ? ")" : "");
     }
+    if (r->level.known) {
+        fprintf(t->fp, "  level              %s%s (%s): ", r->level.lower_bound ? "at least " : "",
+                report_date(r->level.date, d), r->level.evidence_kind);
+        put_clean(t, r->level.evidence);
+        fputc('\n', t->fp);
+    } else {
+        fputs("  level              unknown\n", t->fp);
+    }
     if (r->months_behind >= 0)
         fprintf(t->fp, "  months behind      %d\n", r->months_behind);
+    else if (r->level.known && r->level.lower_bound && r->months_behind_at_most >= 0)
+        fprintf(t->fp, "  months behind      at most %d (the level is a lower bound)\n", r->months_behind_at_most);
     else
         fputs("  months behind      unknown\n", t->fp);
+    if (!r->security_only_track)
+        return;
+    fprintf(t->fp, "  security-only track: newest %s", report_kb(r->security_only_newest_kb, kb));
+    const char *date = report_date(r->security_only_newest_date, d);
+    fprintf(t->fp, "%s%s%s; %zu month(s) missing%s", date ? " (" : "", date ? date : "", date ? ")" : "",
+            r->nsecurity_only_missing, r->nsecurity_only_missing ? ":" : "");
+    for (size_t i = 0; r->security_only_missing && i < r->nsecurity_only_missing; i++)
+        fprintf(t->fp, " %s", report_kb(r->security_only_missing[i].kb, kb));
+    fputc('\n', t->fp);
 }
 
 static void esu_section(text_out *t, const audit_result *r)
@@ -320,7 +341,26 @@ static void esu_section(text_out *t, const audit_result *r)
         fprintf(t->fp, "  newest update installed   %s%s%s%s\n", report_kb(r->newest_installed_kb, kb),
                 date ? " (" : "", date ? date : "", date ? ")" : "");
     }
-    fprintf(t->fp, "  newer updates that need an ESU licence: %zu\n", r->esu_updates_missing);
+    if (r->newest_db_kb) {
+        const char *date = report_date(r->newest_db_date, d);
+        fprintf(t->fp, "  newest in database        %s%s%s%s\n", report_kb(r->newest_db_kb, kb),
+                date ? " (" : "", date ? date : "", date ? ")" : "");
+    }
+    fprintf(t->fp, "  newer months that need an ESU licence: %zu", r->esu_updates_missing);
+    if (r->esu_updates_missing && r->esu_months) {
+        char d2[16], kb2[16];
+        const audit_esu_month *a = &r->esu_months[0], *b = &r->esu_months[r->esu_updates_missing - 1];
+        fprintf(t->fp, ", %s (%s) to %s (%s); each month's rollup or security-only update",
+                report_date(a->date, d), report_kb(a->rollup_kb ? a->rollup_kb : a->security_only_kb, kb),
+                report_date(b->date, d2), report_kb(b->rollup_kb ? b->rollup_kb : b->security_only_kb, kb2));
+    }
+    fputc('\n', t->fp);
+    if (r->nesu_ssus) {
+        fputs("  newer SSUs that need an ESU licence:", t->fp);
+        for (size_t i = 0; r->esu_ssus && i < r->nesu_ssus; i++)
+            fprintf(t->fp, " %s", report_kb(r->esu_ssus[i], kb));
+        fputc('\n', t->fp);
+    }
 }
 
 static void warnings_section(text_out *t, const audit_result *r)

@@ -63,6 +63,22 @@ static void host(kb_facts *f, kb_arch arch, const char *reg, uint16_t kbuild, ui
     f->pending.cbs_execute_state.value = 0xFFFFFFFFu;
 }
 
+/* Adds a System32 file (a month's marker file, or the PAE kernel) with a version. */
+static void file(kb_facts *f, const char *role, const char *name, uint16_t build, uint16_t rev)
+{
+    f->files = realloc(f->files, (f->nfiles + 1) * sizeof *f->files);
+    facts_file *x = &f->files[f->nfiles++];
+    memset(x, 0, sizeof *x);
+    x->role = role;
+    char path[96];
+    snprintf(path, sizeof path, "Windows/System32/%s", name);
+    x->path = strdup(path);
+    x->present = true;
+    x->has_version = true;
+    uint16_t v[4] = {6, 0, build, rev};
+    memcpy(x->file_version, v, sizeof v);
+}
+
 static void package(kb_facts *f, uint32_t kb, uint32_t state)
 {
     f->packages = realloc(f->packages, (f->npackages + 1) * sizeof *f->packages);
@@ -166,9 +182,48 @@ static void test_6002_nothing_installed_x86(void **state)
     facts_free(&f);
 }
 
+/* The supersedence walk alone decides: the superseding SSUs are dated before the required one
+ * (so "a later update of the same kind" cannot satisfy it), one link is transitive, and an
+ * SSU without the link does not count. */
+static const char supersedence_db[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<kbdb xmlns=\"urn:x-kbaudit:kbdb:1\" version=\"1\" platform=\"test\">\n"
+    "<sources><source id=\"T1\" grade=\"A\">t</source></sources>\n"
+    "<baseline id=\"b\"><title>t</title>\n"
+    "<requirement id=\"ssu\" order=\"1\" kind=\"ssu\" kb=\"KB100\" accept-later=\"true\"><text>t</text><source ref=\"T1\"/></requirement>\n"
+    "</baseline><updates>\n"
+    "<update kb=\"KB70\" kind=\"ssu\"><released>2018-11-13</released><source ref=\"T1\"/></update>\n"
+    "<update kb=\"KB80\" kind=\"ssu\"><released>2018-12-11</released><supersedes><kb>KB90</kb></supersedes><source ref=\"T1\"/></update>\n"
+    "<update kb=\"KB90\" kind=\"ssu\"><released>2019-01-08</released><supersedes><kb>KB100</kb></supersedes><source ref=\"T1\"/></update>\n"
+    "<update kb=\"KB100\" kind=\"ssu\"><released>2019-04-09</released><source ref=\"T1\"/></update>\n"
+    "</updates></kbdb>\n";
+
 static void test_supersedence(void **state)
 {
     (void)state;
+    kbdb *tdb = NULL;
+    kb_error err = {0};
+    if (kbdb_load_memory(supersedence_db, sizeof supersedence_db - 1, "test", KBDB_LOAD_NO_CHECK, &tdb, &err) != 0)
+        fail_msg("%s", err.msg);
+    const uint32_t kbs[] = {90, 80, 70};
+    const audit_status want[] = {AUDIT_SATISFIED, AUDIT_SATISFIED, AUDIT_MISSING};
+    for (size_t i = 0; i < 3; i++) {
+        kb_facts f;
+        host(&f, KB_ARCH_X64, "6003", 6003, 20625);
+        package(&f, kbs[i], 0x70);
+        audit_result r;
+        audit_options o = {AUDIT_BASELINE_DEFAULT};
+        assert_int_equal(audit_run(&f, tdb, &o, &r, &err), 0);
+        assert_int_equal(req(&r, "ssu")->status, want[i]);
+        assert_int_equal(req(&r, "ssu")->satisfied_by, want[i] == AUDIT_SATISFIED ? kbs[i] : 0);
+        if (want[i] == AUDIT_SATISFIED)
+            assert_non_null(strstr(req(&r, "ssu")->evidence, "supersedes KB100"));
+        audit_result_free(&r);
+        facts_free(&f);
+    }
+    kbdb_free(tdb);
+
+    /* and on the bundled database: a later SSU, a later rollup with its predecessor superseded */
     kb_facts f;
     host(&f, KB_ARCH_X64, "6003", 6003, 20625);
     package(&f, 4517134, 0x70);      /* Sept 2019 SSU instead of KB4493730 */
@@ -177,30 +232,173 @@ static void test_supersedence(void **state)
     package(&f, 4493471, 0x50);      /* superseded */
     audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
     assert_int_equal(r.verdict, AUDIT_COMPLIANT);
-    assert_int_equal(req(&r, "ssu")->status, AUDIT_SATISFIED);
     assert_int_equal(req(&r, "ssu")->satisfied_by, 4517134);
     assert_int_equal(req(&r, "rollup")->satisfied_by, 4516026);
-    assert_non_null(strstr(req(&r, "rollup")->evidence, "KB4516026"));
+    assert_string_equal(req(&r, "rollup")->evidence_kind, "package+file-version");
     assert_int_equal(r.newest_rollup_kb, 4516026);
+    assert_int_equal(r.months_behind, 76);           /* 2019-09 to 2026-01 */
     audit_result_free(&r);
     facts_free(&f);
 }
 
+/* No monthly package at all: the files alone show the level; no rollup is named as installed. */
 static void test_rollup_by_kernel_only(void **state)
 {
     (void)state;
     kb_facts f;
     host(&f, KB_ARCH_X64, "6003", 6003, 20512);   /* May 2019 level */
     prerequisites(&f);
-    package(&f, 4499180, 0x70);                    /* a security-only update: not a rollup */
     audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
     const audit_requirement *q = req(&r, "rollup");
     assert_int_equal(q->status, AUDIT_SATISFIED);
     assert_string_equal(q->evidence_kind, "file-version");
-    assert_int_equal(q->satisfied_by, 4499149);
-    assert_int_equal(r.newest_rollup_kb, 4499149);
-    assert_string_equal(r.newest_rollup_evidence, "file-version");
+    assert_int_equal(q->satisfied_by, 0);
+    assert_non_null(strstr(q->evidence, "file versions reach the level of 2019-05"));
+    assert_int_equal(r.newest_rollup_kb, 0);
+    assert_true(r.level.known);
+    assert_int_equal(r.level.rollup_kb, 4499149);
+    assert_int_equal(r.level.security_only_kb, 4499180);
+    assert_false(r.level.lower_bound);
+    assert_int_equal(r.months_behind, 80);          /* 2019-05 to 2026-01 */
+    assert_true(has_warning(&r, "lists no monthly rollup or security-only update"));
     assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* Security-only updates are not cumulative: July's alone does not show April's level, even
+ * though the kernel file is past April's threshold. */
+static void test_security_only_later_month_only(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20562);
+    prerequisites(&f);
+    package(&f, 4507461, 0x70);                    /* July 2019 security-only */
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    const audit_requirement *q = req(&r, "rollup");
+    assert_int_equal(q->status, AUDIT_MISSING);
+    assert_int_equal(q->satisfied_by, 0);
+    assert_string_equal(q->evidence_kind, "package+file-version");
+    assert_non_null(strstr(q->evidence, "not cumulative"));
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_int_equal(r.newest_rollup_kb, 0);
+    assert_true(r.nplan >= 1);
+    assert_int_equal(r.plan[r.nplan - 1].kind, KBDB_KIND_ROLLUP);
+    assert_true(r.security_only_track);
+    assert_int_equal(r.security_only_newest_kb, 4507461);
+    assert_int_equal(r.nsecurity_only_missing, 3);  /* April, May, June 2019 */
+    assert_int_equal(r.security_only_missing[0].kb, 4493458);
+    assert_int_equal(r.security_only_missing[0].rollup_kb, 4493471);
+    assert_int_equal(r.security_only_missing[2].kb, 4503287);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* April's security-only update shows April's level; the months since are judged one by one. */
+static void test_security_only_months(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20562);
+    prerequisites(&f);
+    package(&f, 4493458, 0x70);                    /* April 2019 security-only */
+    package(&f, 4507461, 0x70);                    /* July 2019 security-only */
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    const audit_requirement *q = req(&r, "rollup");
+    assert_int_equal(q->status, AUDIT_SATISFIED);
+    assert_int_equal(q->satisfied_by, 4493458);
+    assert_string_equal(q->evidence_kind, "package+file-version");
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    assert_int_equal(r.nsecurity_only_missing, 2);  /* May and June */
+    assert_int_equal(r.security_only_missing[0].kb, 4499180);
+    assert_int_equal(r.security_only_missing[1].kb, 4503287);
+    assert_true(has_warning(&r, "KB4499180"));
+    assert_int_equal(r.level.rollup_kb, 4507452);   /* the files: July's level, named as a month */
+    assert_int_equal(r.newest_rollup_kb, 0);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* January 2020 is shown by crypt32.dll, not by the kernel (kb-facts.md 4). */
+static void test_marker_file_month(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20686);   /* December 2019 kernel */
+    prerequisites(&f);
+    file(&f, "marker-crypt32", "crypt32.dll", 6003, 20705);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.level.rollup_kb, 4534303);
+    assert_false(r.level.lower_bound);
+    assert_non_null(strstr(r.level.evidence, "crypt32.dll 6.0.6003.20705"));
+    audit_result_free(&r);
+    /* crypt32.dll below January's threshold: December, exactly */
+    f.files[1].file_version[3] = 20600;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.level.rollup_kb, 4530695);
+    assert_false(r.level.lower_bound);
+    audit_result_free(&r);
+    /* crypt32.dll not read: December at least (January cannot be told) */
+    f.files[1].present = false;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.level.rollup_kb, 4530695);
+    assert_true(r.level.lower_bound);
+    assert_int_equal(r.months_behind, -1);
+    assert_true(r.months_behind_at_most > 0);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* After July 2021 the database has no thresholds: a newer kernel is "at least July 2021". */
+static void test_level_lower_bound(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 22015);
+    prerequisites(&f);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.newest_rollup_kb, 0);
+    assert_int_equal(r.level.rollup_kb, 5004305);
+    assert_true(r.level.lower_bound);
+    assert_int_equal(r.months_behind, -1);
+    assert_int_equal(r.months_behind_at_most, 54);  /* 2021-07 to 2026-01 */
+    assert_true(has_warning(&r, "at least"));
+    assert_int_equal(req(&r, "rollup")->satisfied_by, 0);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* The files decide the level: a rollup package the files do not show is a warning. */
+static void test_package_above_files(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20489);   /* April's threshold */
+    prerequisites(&f);
+    package(&f, 4499149, 0x70);                    /* May 2019 rollup */
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.newest_rollup_kb, 0);
+    assert_int_equal(r.level.rollup_kb, 4493471);
+    assert_string_equal(r.level.evidence_kind, "file-version");
+    assert_true(has_warning(&r, "KB4499149 (rollup, 2019-05-14) is installed per the CBS package registry"));
+    audit_result_free(&r);
+    facts_free(&f);
+
+    host(&f, KB_ARCH_X64, "6003", 6002, 24566);   /* March 2019 kernel, April's package */
+    prerequisites(&f);
+    package(&f, 4489880, 0x70);
+    package(&f, 4493471, 0x70);
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.newest_rollup_kb, 4489880);
+    assert_int_equal(r.level.rollup_kb, 4489880);
+    assert_true(has_warning(&r, "KB4493471 (rollup"));
+    /* a pending requirement has a plan step: restart to finish the install */
+    assert_int_equal(req(&r, "rollup")->status, AUDIT_PENDING);
+    assert_false(r.pending_reboot);
+    assert_int_equal(r.nplan, 1);
+    assert_string_equal(r.plan[0].kind_name, "reboot");
+    assert_non_null(strstr(r.plan[0].reason, "KB4493471"));
     audit_result_free(&r);
     facts_free(&f);
 }
@@ -319,6 +517,183 @@ static void test_hive_files_only_is_inconclusive(void **state)
     facts_free(&f);
 }
 
+/* The plan's flags come from the database: an unconfirmed reboot is unconfirmed, an unknown
+ * ESU need is unknown. */
+static void test_plan_flags(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6002", 6002, 18005);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.plan[1].kb, 4474419);
+    assert_true(r.plan[1].reboot_unconfirmed);     /* <reboot confidence="unconfirmed">yes */
+    assert_true(r.plan[1].needs_esu_known);
+    assert_false(r.plan[1].needs_esu);
+    const audit_step *last = &r.plan[r.nplan - 1];
+    assert_int_equal(last->kb, r.newest_known_rollup_kb);
+    const kbdb_update *u = kbdb_find(db, last->kb);
+    assert_int_equal(last->needs_esu_known, u->esu != KBDB_UNKNOWN);
+    assert_int_equal(u->esu, KBDB_UNKNOWN);         /* January 2026: the database does not know */
+    assert_false(last->needs_esu_known);
+    /* the ESU tail: one entry a month, the month's rollup and security-only update together */
+    assert_true(r.esu_updates_missing > 0);
+    for (size_t i = 1; i < r.esu_updates_missing; i++)
+        assert_true(r.esu_months[i - 1].date.year * 12 + r.esu_months[i - 1].date.month <
+                    r.esu_months[i].date.year * 12 + r.esu_months[i].date.month);
+    assert_int_equal(r.esu_months[0].rollup_kb, 4537810);      /* February 2020 */
+    assert_int_equal(r.esu_months[0].security_only_kb, 4537822);
+    assert_int_equal(r.newest_db_kb, r.newest_known_rollup_kb);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* KB4565353's kind is unconfirmed: it does not satisfy the SSU requirement. */
+static void test_unconfirmed_kind_does_not_satisfy(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20881);
+    package(&f, 4565353, 0x70);
+    package(&f, 4474419, 0x70);
+    package(&f, 4565536, 0x70);
+    const kbdb_update *u = kbdb_find(db, 4565353);
+    assert_non_null(u);
+    assert_true(u->unconfirmed & KBDB_U_KIND);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(req(&r, "ssu")->status, AUDIT_MISSING);
+    assert_int_equal(req(&r, "ssu")->satisfied_by, 0);
+    assert_true(has_warning(&r, "KB4565353 is installed"));
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+static void set_product_type(kb_facts *f, const char *v)
+{
+    f->product_type.present = v != NULL;
+    snprintf(f->product_type.value, sizeof f->product_type.value, "%s", v ? v : "");
+    snprintf(f->product_type.source, sizeof f->product_type.source, "SYSTEM\\ControlSet001\\Control\\ProductOptions\\ProductType");
+}
+
+static void clear(fact_str *s)
+{
+    free(s->value);
+    s->value = NULL;
+}
+
+/* Without a product identity a host is never compliant; ProductType WinNT is Vista. */
+static void test_product_identity(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20489);
+    prerequisites(&f);
+    package(&f, 4493471, 0x70);
+    clear(&f.product_name);
+    clear(&f.edition_id);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.verdict_reason, "could not be identified"));
+    audit_result_free(&r);
+    set_product_type(&f, "WinNT");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COVERED);
+    assert_int_equal(r.exit_code, 4);
+    assert_non_null(strstr(r.verdict_reason, "Vista"));
+    audit_result_free(&r);
+    set_product_type(&f, "ServerNT");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    assert_true(has_warning(&r, "ProductType alone"));
+    audit_result_free(&r);
+    set_product_type(&f, "LanmanNT");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    audit_result_free(&r);
+    /* ProductName says server, ProductType workstation: in doubt, never compliant */
+    free(f.product_name.source);
+    set(&f.product_name, "Windows Server (R) 2008 Standard");
+    set_product_type(&f, "WinNT");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_true(has_warning(&r, "WinNT"));
+    audit_result_free(&r);
+    /* EditionID alone: a client edition is Vista */
+    clear(&f.product_name);
+    set_product_type(&f, NULL);
+    free(f.edition_id.source);
+    set(&f.edition_id, "Business");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COVERED);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* Disagreements inside the registry are warnings; the files decide. */
+static void test_registry_disagreements(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20489);
+    prerequisites(&f);
+    package(&f, 4493471, 0x70);
+    set(&f.current_build, "6002");
+    set(&f.build_lab_ex, "6002.24566.amd64fre.vistasp2_ldr_escrow.190311-1800");
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_true(has_warning(&r, "CurrentBuildNumber says 6003 but CurrentBuild says 6002"));
+    assert_true(has_warning(&r, "CurrentBuildNumber says 6003 but BuildLabEx says 6002"));
+    assert_int_equal(r.build.registry, 6003);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* x86: compliant, and a PAE kernel that differs from ntoskrnl.exe is named. */
+static void test_x86_and_pae(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X86, "6003", 6003, 21163);
+    prerequisites(&f);
+    package(&f, 5004305, 0x70);
+    file(&f, "kernel-pae", "ntkrnlpa.exe", 6003, 21163);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    assert_int_equal(r.arch, KB_ARCH_X86);
+    assert_int_equal(r.newest_rollup_kb, 5004305);
+    assert_string_equal(r.newest_rollup_evidence, "package+file-version");
+    assert_false(has_warning(&r, "PAE kernel"));
+    assert_int_equal(r.months_behind, 54);
+    audit_result_free(&r);
+    f.files[1].file_version[3] = 21137;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_true(has_warning(&r, "PAE kernel ntkrnlpa.exe is 6.0.6003.21137"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+static void test_server_core(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20489);
+    prerequisites(&f);
+    package(&f, 4493471, 0x70);
+    free(f.edition_id.value);
+    f.edition_id.value = strdup("ServerStandardCore");
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_true(r.server_core);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    audit_result_free(&r);
+    free(f.edition_id.value);
+    f.edition_id.value = strdup("ServerStandard");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_false(r.server_core);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +707,17 @@ int main(void)
         cmocka_unit_test(test_pending_markers),
         cmocka_unit_test(test_not_covered),
         cmocka_unit_test(test_hive_files_only_is_inconclusive),
+        cmocka_unit_test(test_security_only_later_month_only),
+        cmocka_unit_test(test_security_only_months),
+        cmocka_unit_test(test_marker_file_month),
+        cmocka_unit_test(test_level_lower_bound),
+        cmocka_unit_test(test_package_above_files),
+        cmocka_unit_test(test_plan_flags),
+        cmocka_unit_test(test_unconfirmed_kind_does_not_satisfy),
+        cmocka_unit_test(test_product_identity),
+        cmocka_unit_test(test_registry_disagreements),
+        cmocka_unit_test(test_x86_and_pae),
+        cmocka_unit_test(test_server_core),
     };
     return cmocka_run_group_tests(tests, load_db, free_db);
 }

@@ -56,13 +56,22 @@ for dir in "$src"/*/; do
                 echo "FAIL $name: audit differs from expect-audit.json"; fails=$((fails + 1)); continue
             fi
             "$kb" audit --root "$root" --format junit > "$tmp/audit.xml" 2>/dev/null
+            jrc=$?
+            if [ "$jrc" -ne "$rc" ]; then
+                echo "FAIL $name: --format junit exited $jrc, --format json $rc"; fails=$((fails + 1)); continue
+            fi
             if ! xmllint --noout "$tmp/audit.xml"; then
                 echo "FAIL $name: JUnit report is not well-formed XML"; fails=$((fails + 1)); continue
             fi
             "$kb" audit --root "$root" --format text --no-color > "$tmp/audit.txt" 2>/dev/null
-            verdict=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$tmp/audit.json")
-            first=$(head -n 1 "$tmp/audit.txt" | tr 'A-Z ' 'a-z-')
-            case $first in *"$verdict"*) ;; *) echo "FAIL $name: text verdict line '$(head -n1 "$tmp/audit.txt")' does not say $verdict"; fails=$((fails + 1)); continue ;; esac
+            trc=$?
+            if [ "$trc" -ne "$rc" ]; then
+                echo "FAIL $name: --format text exited $trc, --format json $rc"; fails=$((fails + 1)); continue
+            fi
+            # the verdict line starts with the verdict in capitals: "NOT COMPLIANT:" is not "COMPLIANT:"
+            want=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"].upper().replace("-", " ") + ":")' "$tmp/audit.json")
+            first=$(head -n 1 "$tmp/audit.txt")
+            case $first in "$want"*) ;; *) echo "FAIL $name: text verdict line '$first' does not start with '$want'"; fails=$((fails + 1)); continue ;; esac
         fi
         echo "ok   $name: audit (exit $rc)"
     fi

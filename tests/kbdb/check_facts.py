@@ -7,7 +7,12 @@ For every row of kb-chain.csv: the KB is in the XML with the same kind and relea
 supersedes, prerequisites, build, ntoskrnl.exe version and marker files agree; and every
 value the CSV marks UNCONFIRMED is absent or confidence="unconfirmed" in the XML (the
 database never confirms what the research did not). No KB is in the XML that the CSV
-lacks. Exits 77 (skipped) when the CSV is absent, as in a clone outside the project tree.
+lacks. Architectures agree with the title ("x64-based Systems", "x64 only"); a restart
+the CSV gives is in <reboot> (unconfirmed when the CSV says so); rollups and security-only
+updates need an ESU licence exactly from February 2020 to January 2024 (end of extended
+support Jan 14 2020, end of Azure ESU Jan 9 2024, kb-facts.md 5.2), never confirmed after;
+every cited source is defined, and the sources the CSV names (Microsoft TSS list, WES-NG,
+Tenable, LegacyUpdate) are cited. Exits 77 (skipped) when the CSV is absent, as in a clone outside the project tree.
 """
 import csv
 import os
@@ -36,6 +41,7 @@ def main():
     rows = list(csv.DictReader(open(csv_path, encoding='utf-8')))
     root = ET.parse(xml_path).getroot()
     updates = {u.get('kb'): u for u in root.iter(NS + 'update')}
+    source_ids = {x.get('id') for x in root.iter(NS + 'source') if x.get('id')}
     errors = []
 
     def err(kb, msg):
@@ -134,9 +140,65 @@ def main():
         if not mf and markers:
             err(kb, 'marker files %s that the CSV does not give' % markers)
 
-        # every entry cites at least one source
-        if not u.findall(NS + 'source'):
+        # every entry cites at least one source, every source it cites exists, and the
+        # sources the CSV names are among them
+        refs = [x.get('ref') for x in u.findall(NS + 'source')]
+        if not refs:
             err(kb, 'cites no source')
+        for ref in refs:
+            if ref not in source_ids:
+                err(kb, 'cites source %s, which is not defined' % ref)
+        for needle, ref in (('rfl_Hotfix.csv', 'S1'), ('wesng', 'S3'), ('Tenable Nessus plugin 93962', 'S5'),
+                            ('LegacyUpdate', 'S6')):
+            if needle in r['source'] and ref not in refs:
+                err(kb, 'the CSV cites %s but the database does not cite %s' % (needle, ref))
+
+        # architectures: the title's, when the title itself (a catalog title, not one quoted in
+        # parentheses beside Microsoft's general one) names only x64
+        arch = el(u, 'arch')
+        archs = set(arch.text.split()) if arch is not None and arch.text else set()
+        if re.search(r'^\d{4}-\d{2} .*for x64-based Systems|\(x64 only\)', r['title']) and archs != {'x64'}:
+            err(kb, 'architectures %s, the title says x64 only' % sorted(archs))
+        if arch is not None and not archs:
+            err(kb, 'an empty <arch>')
+
+        # reboot: a restart the CSV gives is in the database, unconfirmed when the CSV doubts it
+        reboot = el(u, 'reboot')
+        mr = re.search(r'restart required( \(UNCONFIRMED)?', r['prerequisites'])
+        if mr and (reboot is None or reboot.text != 'yes'):
+            err(kb, 'the CSV says a restart is required, the database reboot is %s'
+                % (None if reboot is None else reboot.text))
+        if mr and mr.group(1) and not unconfirmed(reboot):
+            err(kb, 'the CSV doubts the restart, the database confirms it')
+
+        # a shipped file is the version the update carries (exact); a marker is a scanner's
+        # threshold
+        for f in u.findall(NS + 'file'):
+            want = 'exact' if f.get('role') == 'shipped' else 'threshold'
+            if f.get('basis') != want:
+                err(kb, '%s: role %s with basis %s' % (f.get('name'), f.get('role'), f.get('basis')))
+        # a security-only update "superseding" another is a source's quirk and must say so
+        if u.get('kind') == 'security-only':
+            for k in u.findall(NS + 'supersedes/' + NS + 'kb'):
+                o = updates.get(k.text)
+                if o is not None and o.get('kind') == 'security-only' and not k.get('note'):
+                    err(kb, 'supersedes security-only %s without a note' % k.text)
+
+        # ESU: rollups and security-only updates after the end of extended support
+        esu = el(u, 'esu')
+        mdate = re.match(r'(\d{4})-(\d{2})', r['date'])
+        if u.get('kind') in ('rollup', 'security-only') and mdate:
+            ym = (int(mdate.group(1)), int(mdate.group(2)))
+            if ym <= (2020, 1):
+                want = 'no'
+            elif ym <= (2024, 1):
+                want = 'yes'
+            else:
+                want = None
+            if want and (esu is None or esu.text != want):
+                err(kb, 'esu %s, expected %s for %04d-%02d' % (None if esu is None else esu.text, want, *ym))
+            if want is None and esu is not None and not unconfirmed(esu):
+                err(kb, 'esu %s confirmed after January 2024, which the sources do not confirm' % esu.text)
 
     for kb in sorted(set(updates) - csv_kbs):
         err(kb, 'in the database but not in kb-chain.csv')

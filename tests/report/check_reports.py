@@ -20,8 +20,9 @@ CASES = ["compliant", "not-compliant", "not-covered", "pending-reboot", "nulls",
 EXIT = {"compliant": 0, "not-compliant": 1, "inconclusive": 1, "not-covered": 4}
 TOP_KEYS = ["kbaudit_version", "database", "baseline", "target", "verdict", "exit_code",
             "verdict_reason", "host", "requirements", "plan", "pending_reboot",
-            "pending_reasons", "newest_rollup_installed", "months_behind",
-            "newest_known_rollup", "esu", "warnings"]
+            "pending_reasons", "newest_rollup_installed", "level", "months_behind",
+            "months_behind_at_most", "newest_known_rollup", "security_only", "esu", "warnings"]
+EVIDENCE_KINDS = {"package", "file-version", "package+file-version"}
 KB = re.compile(r"^KB[1-9][0-9]*$")
 DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$")
 KINDS = {"ssu", "sha2", "rollup", "preview-rollup", "security-only", "esu-prep", "other", "reboot"}
@@ -85,13 +86,29 @@ def check_json(name, path, jq):
         check((s["kb"] is None) == (s["kind"] == "reboot"), ws, "kb null exactly for reboot steps")
         check(s["kb"] is None or KB.match(s["kb"]), ws, f"kb {s['kb']!r}")
         check(s["reboot_after"] in (True, False, None), ws, "reboot_after")
-        check(isinstance(s["needs_esu"], bool), ws, "needs_esu")
+        check(s["needs_esu"] in (True, False, None), ws, "needs_esu")
     check(isinstance(d["pending_reboot"], bool), w, "pending_reboot")
     check(all(isinstance(x, str) for x in d["pending_reasons"]), w, "pending_reasons")
     check_update_ref(f"{w} newest_rollup_installed", d["newest_rollup_installed"], ["kb", "date", "evidence"])
     check_update_ref(f"{w} newest_known_rollup", d["newest_known_rollup"], ["kb", "date"])
     check_update_ref(f"{w} esu.newest_installed", d["esu"]["newest_installed"], ["kb", "date"])
     check(d["months_behind"] is None or (is_int(d["months_behind"]) and d["months_behind"] >= 0), w, "months_behind")
+    lv = d["level"]
+    check(lv is None or (isinstance(lv, dict) and list(lv) == ["date", "rollup_kb", "security_only_kb", "lower_bound",
+                                                              "evidence_kind", "evidence"]), w, f"level {lv!r}")
+    if lv is not None:
+        check(isinstance(lv["lower_bound"], bool) and lv["evidence_kind"] in EVIDENCE_KINDS, w, "level fields")
+    mb = d["months_behind_at_most"]
+    check(mb is None or (is_int(mb) and mb >= 0 and d["months_behind"] is None and lv and lv["lower_bound"]), w,
+          "months_behind_at_most only with a lower-bound level, instead of months_behind")
+    so = d["security_only"]
+    check(isinstance(so["track"], bool) and all(KB.match(m["kb"]) for m in so["missing"]), w, "security_only")
+    e = d["esu"]
+    check_update_ref(f"{w} esu.newest_in_database", e["newest_in_database"], ["kb", "date"])
+    check(is_int(e["updates_needing_esu_missing"]) and isinstance(e["months_needing_esu"], list), w, "esu counts")
+    check(all(KB.match(x) for x in e["ssus_needing_esu"]), w, "esu.ssus_needing_esu")
+    for q in d["requirements"]:
+        check(q["evidence_kind"] is None or q["evidence_kind"] in EVIDENCE_KINDS, w, f"evidence_kind {q['evidence_kind']!r}")
     check(all(isinstance(x, str) for x in d["warnings"]), w, "warnings")
     return d
 

@@ -66,9 +66,9 @@ static void make_compliant(audit_result *r)
 
 static audit_requirement reqs_missing[] = {
     {.id = (char *)"ssu", .kb = 4493730, .kind = KBDB_KIND_SSU, .order = 1, .status = AUDIT_MISSING,
-     .evidence = (char *)"no servicing stack update of 2019-04 or later is installed", .evidence_kind = "none"},
+     .evidence = (char *)"no servicing stack update of 2019-04 or later is installed", .evidence_kind = "package"},
     {.id = (char *)"sha2", .kb = 4474419, .kind = KBDB_KIND_SHA2, .order = 2, .status = AUDIT_MISSING,
-     .evidence = (char *)"KB4474419 is not installed", .evidence_kind = "none"},
+     .evidence = (char *)"KB4474419 is not installed", .evidence_kind = "package"},
     {.id = (char *)"rollup", .kb = 4493471, .kind = KBDB_KIND_ROLLUP, .order = 3, .status = AUDIT_MISSING,
      .evidence = (char *)"ntoskrnl.exe 6.0.6002.24000 is below 6.0.6003.20489", .evidence_kind = "file-version"},
 };
@@ -80,7 +80,7 @@ static audit_step plan_full[] = {
     {.kb = 4474419, .kind = KBDB_KIND_SHA2, .kind_name = "sha2", .reboot_after = true,
      .title = (char *)"SHA-2 code signing support update", .reason = (char *)"updates from 2019-08 are SHA-2 signed"},
     {.kb = 0, .kind = KBDB_KIND_NONE, .kind_name = "reboot", .reason = (char *)"KB4474419 needs a reboot"},
-    {.kb = 5073697, .kind = KBDB_KIND_ROLLUP, .kind_name = NULL, .reboot_after = true, .needs_esu = true,
+    {.kb = 5073697, .kind = KBDB_KIND_ROLLUP, .kind_name = NULL, .reboot_after = true, .needs_esu = true, .needs_esu_known = true,
      .title = (char *)"2026-01 Security Monthly Quality Rollup", .reason = (char *)"the newest rollup the database knows"},
     {.kb = 0, .kind = KBDB_KIND_NONE, .kind_name = NULL, .reason = NULL},
     {.kb = 4500331, .kind = KBDB_KIND_OTHER, .kind_name = NULL, .reboot_unconfirmed = true,
@@ -174,7 +174,7 @@ static char *evil_warnings[] = {(char *)"line one\nline two\r\x1b[2J\x07 bell", 
                                 (char *)"bad UTF-8: \xff\xfe\xc3 end", (char *)"ok \xef\xbf\xbd and U+FFFF \xef\xbf\xbf"};
 static audit_requirement evil_reqs[] = {
     {.id = (char *)"ssu\x1b[31m", .kb = 4493730, .kind = KBDB_KIND_SSU, .order = 1, .status = AUDIT_MISSING,
-     .evidence = (char *)"</failure><injected/> & \"quotes\" ]]> \x01\x02", .evidence_kind = "none"},
+     .evidence = (char *)"</failure><injected/> & \"quotes\" ]]> \x01\x02", .evidence_kind = "package"},
 };
 
 /* Strings as hostile evidence could make them: escapes, XML specials, bytes that are not UTF-8. */
