@@ -30,15 +30,6 @@ typedef struct fact_flag {
     char *source;
 } fact_flag;
 
-/* A string fact held in the struct itself (no allocation, so facts_free has nothing to free):
- * present false when it could not be established; truncated when the value did not fit. */
-typedef struct fact_str_fixed {
-    bool present;
-    bool truncated;
-    char value[32];
-    char source[96];
-} fact_str_fixed;
-
 typedef enum kb_arch { KB_ARCH_UNKNOWN = 0, KB_ARCH_X86, KB_ARCH_X64, KB_ARCH_IA64 } kb_arch;
 
 typedef struct facts_file {
@@ -94,6 +85,9 @@ typedef struct kb_facts {
     fact_str product_name, edition_id, installation_type, current_version, current_build,
         current_build_number, csd_version, build_lab, build_lab_ex, system_root,
         processor_architecture;
+    /* SYSTEM\<current control set>\Control\ProductOptions\ProductType: "WinNT" (a workstation:
+     * Vista on NT 6.0), "ServerNT" (a server), "LanmanNT" (a domain controller) */
+    fact_str product_type;
     fact_num current_control_set;
     kb_arch arch;
     const char *arch_source;     /* "SYSTEM environment", "kernel machine type" or NULL */
@@ -106,10 +100,6 @@ typedef struct kb_facts {
 
     char **warnings;
     size_t nwarnings;
-
-    /* SYSTEM\<current control set>\Control\ProductOptions\ProductType: "WinNT" (a workstation:
-     * Vista on NT 6.0), "ServerNT" (a server), "LanmanNT" (a domain controller) */
-    fact_str_fixed product_type;
 } kb_facts;
 
 /* Gathers the facts. Fails only when the SOFTWARE hive cannot be read (then err says why);

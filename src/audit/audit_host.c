@@ -100,7 +100,7 @@ bool audit_host(audit_ctx *c)
 
     const char *product = f->product_name.value, *version = f->current_version.value,
                *edition = f->edition_id.value;
-    const char *ptype = f->product_type.present ? f->product_type.value : NULL;
+    const char *ptype = f->product_type.value;
     bool workstation = ptype && strcasecmp(ptype, "WinNT") == 0;
     bool server = ptype && (strcasecmp(ptype, "ServerNT") == 0 || strcasecmp(ptype, "LanmanNT") == 0);
     if (ptype && !workstation && !server)

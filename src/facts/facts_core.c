@@ -138,7 +138,7 @@ void facts_free(kb_facts *f)
     free(f->system_path);
     fact_str *strs[] = {&f->product_name, &f->edition_id, &f->installation_type, &f->current_version,
                         &f->current_build, &f->current_build_number, &f->csd_version, &f->build_lab,
-                        &f->build_lab_ex, &f->system_root, &f->processor_architecture};
+                        &f->build_lab_ex, &f->system_root, &f->processor_architecture, &f->product_type};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free_str(strs[i]);
     free(f->current_control_set.source);
@@ -208,4 +208,17 @@ const facts_file *facts_find_file(const kb_facts *f, const char *role)
         if (strcmp(f->files[i].role, role) == 0)
             return &f->files[i];
     return NULL;
+}
+
+char *facts_absent_path(const kb_facts *f, kb_target *t, const char *dir, const char *name)
+{
+    char *host = NULL;
+    kb_error e = {0};
+    kb_buf p = KB_BUF_INIT;
+    if (target_file(t, dir, &host, &e) == 0)
+        kb_buf_printf(&p, "%s/%s", target_relative(t, host), name);
+    else
+        kb_buf_printf(&p, "%s/%s/%s", f->windows_dir ? f->windows_dir : "Windows", dir, name);
+    free(host);
+    return p.data;
 }

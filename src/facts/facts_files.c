@@ -3,28 +3,30 @@
  * (ntkrnlpa.exe) is what most hosts actually boot, so it is read too. Three months are
  * recognised by another file than the kernel (kb-facts.md §4: January 2020 crypt32.dll,
  * March 2021 appinfo.dll, the July 2021 out-of-band update spoolsv.exe): those are read too. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "facts_internal.h"
 #include "kbaudit/peversion.h"
 
+/* All in System32 below the Windows directory. */
 static const struct {
     const char *role;
-    const char *path;
+    const char *name;
 } kernel_files[] = {
-    {"kernel", "System32\\ntoskrnl.exe"},
-    {"kernel-pae", "System32\\ntkrnlpa.exe"},
-    {"marker-crypt32", "System32\\crypt32.dll"},
-    {"marker-appinfo", "System32\\appinfo.dll"},
-    {"marker-spoolsv", "System32\\spoolsv.exe"},
+    {"kernel", "ntoskrnl.exe"},
+    {"kernel-pae", "ntkrnlpa.exe"},
+    {"marker-crypt32", "crypt32.dll"},
+    {"marker-appinfo", "appinfo.dll"},
+    {"marker-spoolsv", "spoolsv.exe"},
 };
 
-/* "Windows/System32/ntoskrnl.exe": the path below the root, with the names found on disk. */
-static char *relative_path(const kb_facts *f, const char *host)
+static kb_arch arch_of_machine(uint16_t machine)
 {
-    size_t n = f->root && strcmp(f->root, "/") != 0 ? strlen(f->root) : 0;
-    return strdup(host + n + (host[n] == '/'));
+    return machine == PE_MACHINE_AMD64 ? KB_ARCH_X64
+           : machine == PE_MACHINE_I386 ? KB_ARCH_X86
+           : machine == PE_MACHINE_IA64 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
 }
 
 static void read_version(facts_file *x, const char *host)
@@ -64,15 +66,11 @@ void facts_gather_files(kb_facts *f, kb_target *t)
     for (size_t i = 0; i < n; i++) {
         facts_file *x = &f->files[f->nfiles++];
         x->role = kernel_files[i].role;
-        char *host = NULL;
+        char *host = NULL, winpath[64];
         kb_error e = {0};
-        if (target_file(t, kernel_files[i].path, &host, &e) != 0) {
-            kb_buf p = KB_BUF_INIT;
-            kb_buf_printf(&p, "%s/%s", f->windows_dir ? f->windows_dir : "Windows", kernel_files[i].path);
-            for (size_t k = 0; k < p.len; k++)
-                if (p.data[k] == '\\')
-                    p.data[k] = '/';
-            x->path = p.data;
+        snprintf(winpath, sizeof winpath, "System32\\%s", kernel_files[i].name);
+        if (target_file(t, winpath, &host, &e) != 0) {
+            x->path = facts_absent_path(f, t, "System32", kernel_files[i].name);
             if (e.kind != KB_ERR_NOTFOUND) {
                 x->error = strdup(e.msg);
                 facts_warn(f, "%s", e.msg);
@@ -80,7 +78,7 @@ void facts_gather_files(kb_facts *f, kb_target *t)
             continue;
         }
         x->present = true;
-        x->path = relative_path(f, host);
+        x->path = strdup(target_relative(t, host));
         read_version(x, host);
         if (x->error)
             facts_warn(f, "%s: %s", x->path, x->error);
@@ -89,15 +87,11 @@ void facts_gather_files(kb_facts *f, kb_target *t)
     /* The SYSTEM hive's environment decides the architecture; the kernel is the fallback. */
     const facts_file *k = facts_find_file(f, "kernel");
     if (f->arch == KB_ARCH_UNKNOWN && k && k->present && !k->error) {
-        f->arch = k->machine == PE_MACHINE_AMD64 ? KB_ARCH_X64
-                  : k->machine == PE_MACHINE_I386 ? KB_ARCH_X86
-                  : k->machine == PE_MACHINE_IA64 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
+        f->arch = arch_of_machine(k->machine);
         if (f->arch != KB_ARCH_UNKNOWN)
             f->arch_source = "kernel machine type";
     } else if (f->arch != KB_ARCH_UNKNOWN && k && k->present && !k->error) {
-        kb_arch from_kernel = k->machine == PE_MACHINE_AMD64 ? KB_ARCH_X64
-                              : k->machine == PE_MACHINE_I386 ? KB_ARCH_X86
-                              : k->machine == PE_MACHINE_IA64 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
+        kb_arch from_kernel = arch_of_machine(k->machine);
         if (from_kernel != KB_ARCH_UNKNOWN && from_kernel != f->arch)
             facts_warn(f, "architecture: the SYSTEM hive says %s but %s is a %s image",
                        facts_arch_name(f->arch), k->path, facts_arch_name(from_kernel));

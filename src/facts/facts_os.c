@@ -54,20 +54,9 @@ void facts_gather_os(kb_facts *f, kb_target *t)
 
     if (facts_control_set(f, cs) != NULL) {
         /* ProductType tells a workstation (WinNT: Vista on NT 6.0) from a server (ServerNT,
-         * LanmanNT), whatever ProductName says. Kept in the struct itself (fact_str_fixed). */
-        fact_str pt = {NULL, NULL};
+         * LanmanNT), whatever ProductName says. */
         snprintf(key, sizeof key, "%s\\Control\\ProductOptions", cs);
-        facts_read_str(f, t, KB_HIVE_SYSTEM, key, "ProductType", &pt);
-        fact_str_fixed *out = &f->product_type;
-        if (pt.source)
-            snprintf(out->source, sizeof out->source, "%s", pt.source);
-        if (pt.value) {
-            out->present = true;
-            out->truncated = strlen(pt.value) >= sizeof out->value;
-            snprintf(out->value, sizeof out->value, "%s", pt.value);
-        }
-        free(pt.value);
-        free(pt.source);
+        facts_read_str(f, t, KB_HIVE_SYSTEM, key, "ProductType", &f->product_type);
     }
 
     /* The SystemRoot value names the Windows directory ("C:\Windows"): say so when the tree's

@@ -72,16 +72,7 @@ static void gather_pending_xml(kb_facts *f, kb_target *t)
     char *host = NULL;
     kb_error e = {0};
     if (target_file(t, "winsxs\\pending.xml", &host, &e) != 0) {
-        /* absent: the folder as on disk when it exists */
-        char *dir = NULL;
-        kb_error de = {0};
-        kb_buf src = KB_BUF_INIT;
-        if (target_file(t, "winsxs", &dir, &de) == 0)
-            kb_buf_printf(&src, "%s/pending.xml", target_relative(t, dir));
-        else
-            kb_buf_printf(&src, "%s/winsxs/pending.xml", f->windows_dir);
-        free(dir);
-        out->source = src.data;
+        out->source = facts_absent_path(f, t, "winsxs", "pending.xml");
         if (e.kind != KB_ERR_NOTFOUND) {   /* e.g. a symlink leading outside the root: unknown */
             out->unavailable = true;
             facts_warn(f, "%s", e.msg);

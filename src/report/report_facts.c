@@ -148,6 +148,7 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
     json_fact_str(&j, "system_root", &f->system_root);
     json_fact_num(&j, "current_control_set", &f->current_control_set, false);
     json_fact_str(&j, "processor_architecture", &f->processor_architecture);
+    json_fact_str(&j, "product_type", &f->product_type);
     json_key(&j, "arch"), json_string(&j, facts_arch_name(f->arch));
     json_key(&j, "arch_source"), json_string(&j, f->arch_source);
     json_object_end(&j);
@@ -207,6 +208,7 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     text_str(out, "BuildLabEx", &f->build_lab_ex);
     text_str(out, "SystemRoot", &f->system_root);
     text_str(out, "PROCESSOR_ARCHITECTURE", &f->processor_architecture);
+    text_str(out, "ProductType", &f->product_type);
     fprintf(out, "  %-24s %s%s%s%s\n", "Architecture", facts_arch_name(f->arch) ? facts_arch_name(f->arch) : "(unknown)",
             f->arch_source ? "    [" : "", f->arch_source ? f->arch_source : "", f->arch_source ? "]" : "");
 

@@ -570,9 +570,7 @@ static void test_unconfirmed_kind_does_not_satisfy(void **state)
 
 static void set_product_type(kb_facts *f, const char *v)
 {
-    f->product_type.present = v != NULL;
-    snprintf(f->product_type.value, sizeof f->product_type.value, "%s", v ? v : "");
-    snprintf(f->product_type.source, sizeof f->product_type.source, "SYSTEM\\ControlSet001\\Control\\ProductOptions\\ProductType");
+    set(&f->product_type, v);
 }
 
 static void clear(fact_str *s)
