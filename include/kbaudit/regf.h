@@ -31,7 +31,7 @@ enum regf_type {
 
 /* Limits that keep hostile input bounded (documented in docs/regf.md). */
 #define REGF_MAX_DEPTH 512           /* key nesting, as Windows allows */
-#define REGF_MAX_RI_DEPTH 32         /* ri lists inside ri lists */
+#define REGF_MAX_RI_DEPTH 1          /* ri levels: ri -> lf/lh/li only, as Windows writes */
 #define REGF_BIG_DATA_SEGMENT 16344  /* bytes of value data per db segment */
 
 typedef struct regf_header {
