@@ -346,25 +346,25 @@ static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name
 }
 
 /* Writes one key: `full_path` is already escaped. */
-static int export_key(const regf_hive *h, regf_off key, const char *full_path, size_t full_len,
+static int export_key(regf_walker *w, const regf_hive *h, regf_off key, const char *full_path, size_t full_len,
                       rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_error *err)
 {
     kb_buf *t = &o->text;
     if (full_len > SIZE_MAX - 8 || kb_buf_reserve(t, full_len + 3) != 0)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
-    char *w = t->data + t->len;
-    *w++ = '[';
-    memcpy(w, full_path, full_len);
-    w += full_len;
-    memcpy(w, "]\n", 3);   /* with the terminator */
+    char *at = t->data + t->len;
+    *at++ = '[';
+    memcpy(at, full_path, full_len);
+    at += full_len;
+    memcpy(at, "]\n", 3);   /* with the terminator */
     t->len += full_len + 3;
-    if (regf_key_values(h, key, vals, err) != 0)
+    if (regf_walk_values(w, key, vals, err) != 0)
         return -1;
     for (size_t i = 0; i < vals->n; i++) {
         regf_value_info vi;
         const uint8_t *data;
         uint32_t len;
-        if (rx_read_value(h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
+        if (rx_read_value(w, h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
             return -1;
         if (put_value(t, name->data, name->len, vi.has_name, vi.type, data, len) != 0)
             return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
@@ -414,7 +414,7 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
             }
             level_len[depth] = esc.len;
         }
-        r = export_key(h, cur, esc.data ? esc.data : "", esc.len, &o, &vals, &name, &scratch, err);
+        r = export_key(w, h, cur, esc.data ? esc.data : "", esc.len, &o, &vals, &name, &scratch, err);
     }
     if (r == 0)
         r = rx_flush(&o, err);
