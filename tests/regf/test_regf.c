@@ -61,6 +61,18 @@ static void string_of(regf_hive *h, const char *path, const char *name, const ch
     kb_buf_free(&s);
 }
 
+/* dirty.hivedesc: sequence numbers 42 and 41 */
+static void test_dirty(void **state)
+{
+    (void)state;
+    regf_hive *h = open_ok(HIVE("dirty"));
+    const regf_header *hdr = regf_get_header(h);
+    assert_int_equal(hdr->seq_primary, 42);
+    assert_int_equal(hdr->seq_secondary, 41);
+    assert_true(hdr->dirty);
+    regf_close(h);
+}
+
 static void test_header_and_root(void **state)
 {
     (void)state;
@@ -384,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_walk_deep),
         cmocka_unit_test(test_big_data),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_dirty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
