@@ -340,7 +340,7 @@ static int do_export(regf_hive *h, const reg_opts *o, bool dump)
         return EXIT_USAGE;
     }
     kb_error err = {0};
-    regexport_options eo = {o->prefix, o->utf16};
+    regexport_options eo = {o->prefix, o->utf16, stderr, 0};
     int r = dump ? regexport_dump(h, key, out, &err)
                  : regexport_reg(h, key, stored.data ? stored.data : "", &eo, out, &err);
     if (r != 0) {
