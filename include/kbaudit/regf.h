@@ -31,7 +31,7 @@ enum regf_type {
 
 /* Limits that keep hostile input bounded (documented in docs/regf.md). */
 #define REGF_MAX_DEPTH 512           /* key nesting, as Windows allows */
-#define REGF_MAX_RI_DEPTH 32         /* ri lists inside ri lists */
+#define REGF_MAX_RI_DEPTH 1          /* ri levels: ri -> lf/lh/li only, as Windows writes */
 #define REGF_BIG_DATA_SEGMENT 16344  /* bytes of value data per db segment */
 
 typedef struct regf_header {
@@ -119,6 +119,15 @@ const char *regf_walk_path(const regf_walker *w, size_t *len);
 /* Name of the current key alone (UTF-8; "" for the start key). */
 const char *regf_walk_name(const regf_walker *w, size_t *len);
 unsigned regf_walk_depth(const regf_walker *w);
+/* During a walk, regf_key_values with each value record claimed for the walk: a value
+ * listed twice (in one key's list, or a list shared by two keys) is an error ("loop"), so
+ * a hostile hive cannot make a walk visit more values than it holds. */
+int regf_walk_values(regf_walker *w, regf_off key, regf_offlist *out, kb_error *err);
+/* During a walk, regf_value_data charged against the walk's data budget (twice the hive
+ * bins size, which a valid hive never reaches: each data cell belongs to one value). Data
+ * cells shared between values cannot multiply an export's size. */
+int regf_walk_value_data(regf_walker *w, regf_off value, kb_buf *scratch, const uint8_t **data,
+                         uint32_t *len, kb_error *err);
 void regf_walk_end(regf_walker *w);
 
 const char *regf_type_name(uint32_t type);   /* "REG_SZ", ... or NULL when unknown */

@@ -38,6 +38,7 @@ const char cli_reg_help[] =
     "\n"
     "  -o, --output FILE  write to FILE instead of standard output\n"
     "  -q, --quiet        do not warn on stderr that a hive is dirty\n"
+    "\nOptions may come before or after the operands; '--' ends the options.\n"
     "\n"
     "Exit status: 0 success, 1 key or value not found, 2 usage error,\n"
     "3 the hive cannot be read (the message names the file, the offset and the problem).\n";
@@ -48,9 +49,11 @@ typedef struct reg_opts {
     const char *prefix;
     bool utf16, long_list, quiet;
     int nargs;
-    char **args;
+    char **args;   /* the operands, options removed (argv is reordered in place) */
 } reg_opts;
 
+/* GNU-style: options may come before, between or after the operands; "--" ends the
+ * options (so a KEYPATH may start with '-'). Returns 0 or EXIT_USAGE. */
 static int parse(int argc, char **argv, reg_opts *o)
 {
     static const struct option longopts[] = {
@@ -63,23 +66,58 @@ static int parse(int argc, char **argv, reg_opts *o)
     if (argc < 2)
         return cli_usage_error("reg", "missing action (get, ls, export, dump or info)");
     o->action = argv[1];
+    int n = argc - 1;
+    char **av = argv + 1;   /* av[0] is the action, as getopt expects a program name */
     optind = 0;
     opterr = 0;
+    /* "-" first: operands come back in order as option 1, whatever POSIXLY_CORRECT says;
+     * they are packed to the front of av as they come (getopt has read them already). */
+    o->nargs = 0;
+    o->args = av + 1;
     int c;
-    while ((c = getopt_long(argc - 1, argv + 1, "+o:lqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(n, av, "-:o:lqh", longopts, NULL)) != -1) {
         switch (c) {
+        case 1: o->args[o->nargs++] = optarg; break;
         case 'o': o->output = optarg; break;
         case 'p': o->prefix = optarg; break;
         case 'u': o->utf16 = true; break;
         case 'l': o->long_list = true; break;
         case 'q': o->quiet = true; break;
+        case ':':
+            return cli_usage_error("reg", "option '%s' needs an argument", av[optind - 1]);
         default:
-            return cli_usage_error("reg", "unknown or incomplete option '%s'", argv[optind]);
+            return cli_usage_error("reg", "unknown option '%s'", av[optind - 1]);
         }
     }
-    o->nargs = argc - 1 - optind;
-    o->args = argv + 1 + optind;
+    /* after "--": the rest are operands */
+    while (optind < n)
+        o->args[o->nargs++] = av[optind++];
     return 0;
+}
+
+/* Checks the operand counts and the options that only some actions take, before any
+ * hive is opened. */
+static int validate(const reg_opts *o)
+{
+    static const struct { const char *action, *usage; int min, max; } rules[] = {
+        {"get", "get needs HIVE KEYPATH [VALUE]", 2, 3},
+        {"ls", "ls takes HIVE [KEYPATH]", 1, 2},
+        {"export", "export takes HIVE [KEYPATH]", 1, 2},
+        {"dump", "dump takes HIVE [KEYPATH]", 1, 2},
+        {"info", "info takes one HIVE", 1, 1},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        if (strcmp(o->action, rules[i].action) != 0)
+            continue;
+        if (o->nargs < rules[i].min || o->nargs > rules[i].max)
+            return cli_usage_error("reg", "%s", rules[i].usage);
+        if (o->long_list && strcmp(o->action, "ls") != 0)
+            return cli_usage_error("reg", "--long is only for ls");
+        if (o->utf16 && strcmp(o->action, "export") != 0)
+            return cli_usage_error("reg", "--utf16 is only for export");
+        return 0;
+    }
+    return cli_usage_error("reg", "unknown action '%s' (get, ls, export, dump or info)", o->action);
 }
 
 static int open_hive(const char *path, bool quiet, regf_hive **h)
@@ -233,8 +271,6 @@ static int print_data(FILE *out, uint32_t type, const uint8_t *d, uint32_t n, bo
 
 static int do_get(regf_hive *h, const reg_opts *o)
 {
-    if (o->nargs < 2 || o->nargs > 3)
-        return cli_usage_error("reg", "get needs HIVE KEYPATH [VALUE]");
     regf_off key;
     int rc = resolve(h, o->args[1], &key, NULL);
     if (rc)
@@ -291,8 +327,6 @@ static int do_get(regf_hive *h, const reg_opts *o)
 
 static int do_export(regf_hive *h, const reg_opts *o, bool dump)
 {
-    if (o->nargs < 1 || o->nargs > 2)
-        return cli_usage_error("reg", "%s needs HIVE [KEYPATH]", o->action);
     regf_off key;
     kb_buf stored = KB_BUF_INIT;
     int rc = resolve(h, o->nargs > 1 ? o->args[1] : NULL, &key, &stored);
@@ -306,7 +340,7 @@ static int do_export(regf_hive *h, const reg_opts *o, bool dump)
         return EXIT_USAGE;
     }
     kb_error err = {0};
-    regexport_options eo = {o->prefix, o->utf16};
+    regexport_options eo = {o->prefix, o->utf16, stderr, 0};
     int r = dump ? regexport_dump(h, key, out, &err)
                  : regexport_reg(h, key, stored.data ? stored.data : "", &eo, out, &err);
     if (r != 0) {
@@ -338,20 +372,10 @@ int cli_reg(int argc, char **argv)
         return 0;
     reg_opts o;
     int rc = parse(argc, argv, &o);
+    if (rc == 0)
+        rc = validate(&o);
     if (rc)
         return rc;
-    static const char *const actions[] = {"get", "ls", "export", "dump", "info"};
-    bool known = false;
-    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
-        known |= strcmp(o.action, actions[i]) == 0;
-    if (!known)
-        return cli_usage_error("reg", "unknown action '%s' (get, ls, export, dump or info)", o.action);
-    if (o.nargs < 1)
-        return cli_usage_error("reg", "%s needs a HIVE file", o.action);
-    if (strcmp(o.action, "ls") == 0 && o.nargs > 2)
-        return cli_usage_error("reg", "ls takes HIVE [KEYPATH]");
-    if (strcmp(o.action, "info") == 0 && o.nargs != 1)
-        return cli_usage_error("reg", "info takes one HIVE");
     regf_hive *h = NULL;
     rc = open_hive(o.args[0], o.quiet || strcmp(o.action, "info") == 0, &h);
     if (rc)

@@ -26,7 +26,7 @@ static void print_help(FILE *fp)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        print_help(stderr);
+        fputs("usage: kbaudit [--help] [--version] COMMAND [ARGS] (try 'kbaudit --help')\n", stderr);
         return EXIT_USAGE;
     }
     const char *arg = argv[1];

@@ -4,16 +4,16 @@
 
 #include "regexport_out.h"
 
-static int dump_values(const regf_hive *h, regf_off key, const char *path, size_t path_len,
+static int dump_values(regf_walker *w, const regf_hive *h, regf_off key, const char *path, size_t path_len,
                        rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_error *err)
 {
-    if (regf_key_values(h, key, vals, err) != 0)
+    if (regf_walk_values(w, key, vals, err) != 0)
         return -1;
     for (size_t i = 0; i < vals->n; i++) {
         regf_value_info vi;
         const uint8_t *data;
         uint32_t len;
-        if (rx_read_value(h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
+        if (rx_read_value(w, h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
             return -1;
         kb_buf *t = &o->text;
         if (kb_buf_puts(t, "V\t") || rx_json_string(t, path, path_len) || kb_buf_putc(t, '\t') ||
@@ -41,7 +41,7 @@ int regexport_dump(const regf_hive *h, regf_off key, FILE *out, kb_error *err)
             r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
             break;
         }
-        r = dump_values(h, cur, path, plen, &o, &vals, &name, &scratch, err);
+        r = dump_values(w, h, cur, path, plen, &o, &vals, &name, &scratch, err);
         if (r == 0)
             r = rx_maybe_flush(&o, err);
     }

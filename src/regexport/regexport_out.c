@@ -110,12 +110,12 @@ int rx_json_string(kb_buf *b, const char *s, size_t n)
     return kb_buf_putc(b, '"');
 }
 
-int rx_read_value(const regf_hive *h, regf_off value, regf_value_info *vi, kb_buf *name, kb_buf *scratch,
-                  const uint8_t **data, uint32_t *len, kb_error *err)
+int rx_read_value(regf_walker *w, const regf_hive *h, regf_off value, regf_value_info *vi,
+                  kb_buf *name, kb_buf *scratch, const uint8_t **data, uint32_t *len, kb_error *err)
 {
     kb_buf_reset(name);
     if (regf_value_info_get(h, value, vi, err) != 0 || regf_value_name(h, value, name, err) != 0 ||
-        regf_value_data(h, value, scratch, data, len, err) != 0)
+        regf_walk_value_data(w, value, scratch, data, len, err) != 0)
         return -1;
     return 0;
 }

@@ -32,8 +32,8 @@ int rx_hex(kb_buf *b, const uint8_t *p, size_t n);
 int rx_json_string(kb_buf *b, const char *s, size_t n);
 
 /* Reads one value for an export: its info, its name (into `name`, reset first) and its data
- * (big data assembled in `scratch`). */
-int rx_read_value(const regf_hive *h, regf_off value, regf_value_info *vi, kb_buf *name, kb_buf *scratch,
-                  const uint8_t **data, uint32_t *len, kb_error *err);
+ * (big data assembled in `scratch`), charged to the walk `w`. */
+int rx_read_value(regf_walker *w, const regf_hive *h, regf_off value, regf_value_info *vi,
+                  kb_buf *name, kb_buf *scratch, const uint8_t **data, uint32_t *len, kb_error *err);
 
 #endif

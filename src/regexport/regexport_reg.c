@@ -223,20 +223,26 @@ static const char *hex_triplets(void)
     return table;
 }
 
-/* Columns as regedit counts them: characters, not UTF-8 bytes. */
+/* Columns as regedit counts them: UTF-16 code units (what its buffer holds), not UTF-8
+ * bytes nor characters: a character above U+FFFF (a 4-byte UTF-8 sequence) counts 2. */
 static size_t columns(const char *p, size_t n)
 {
     size_t cols = 0, i = 0;
-    /* 8 bytes at a time: count the bytes that are not UTF-8 continuation bytes (10xxxxxx) */
+    /* 8 bytes at a time: count the bytes that are not UTF-8 continuation bytes (10xxxxxx),
+     * plus one per lead byte of a 4-byte sequence (11110xxx) */
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, p + i, 8);
-        /* one bit per continuation byte at bit 7 of its byte; the multiply sums the bytes */
+        /* one bit per byte at bit 7 of that byte (the shifts move bits 6..4 of a byte to
+         * its own bit 7); the multiply sums the bytes */
         uint64_t cont = (x & ~(x << 1) & HIGHS) >> 7;
-        cols += 8 - (size_t)((cont * ONES) >> 56);
+        uint64_t four = (x & (x << 1) & (x << 2) & (x << 3) & ~(x << 4) & HIGHS) >> 7;
+        cols += 8 - (size_t)((cont * ONES) >> 56) + (size_t)((four * ONES) >> 56);
     }
-    for (; i < n; i++)
-        cols += ((unsigned char)p[i] & 0xC0) != 0x80;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        cols += ((c & 0xC0) != 0x80) + ((c & 0xF8) == 0xF0);
+    }
     return cols;
 }
 
@@ -346,25 +352,25 @@ static int put_value(kb_buf *t, const char *name, size_t name_len, bool has_name
 }
 
 /* Writes one key: `full_path` is already escaped. */
-static int export_key(const regf_hive *h, regf_off key, const char *full_path, size_t full_len,
+static int export_key(regf_walker *w, const regf_hive *h, regf_off key, const char *full_path, size_t full_len,
                       rx_out *o, regf_offlist *vals, kb_buf *name, kb_buf *scratch, kb_error *err)
 {
     kb_buf *t = &o->text;
     if (full_len > SIZE_MAX - 8 || kb_buf_reserve(t, full_len + 3) != 0)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
-    char *w = t->data + t->len;
-    *w++ = '[';
-    memcpy(w, full_path, full_len);
-    w += full_len;
-    memcpy(w, "]\n", 3);   /* with the terminator */
+    char *at = t->data + t->len;
+    *at++ = '[';
+    memcpy(at, full_path, full_len);
+    at += full_len;
+    memcpy(at, "]\n", 3);   /* with the terminator */
     t->len += full_len + 3;
-    if (regf_key_values(h, key, vals, err) != 0)
+    if (regf_walk_values(w, key, vals, err) != 0)
         return -1;
     for (size_t i = 0; i < vals->n; i++) {
         regf_value_info vi;
         const uint8_t *data;
         uint32_t len;
-        if (rx_read_value(h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
+        if (rx_read_value(w, h, vals->v[i], &vi, name, scratch, &data, &len, err) != 0)
             return -1;
         if (put_value(t, name->data, name->len, vi.has_name, vi.type, data, len) != 0)
             return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
@@ -375,7 +381,7 @@ static int export_key(const regf_hive *h, regf_off key, const char *full_path, s
 }
 
 int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
-                  const regexport_options *opt, FILE *out, kb_error *err)
+                  regexport_options *opt, FILE *out, kb_error *err)
 {
     rx_out o;
     rx_init(&o, out, opt->utf16);
@@ -407,6 +413,16 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
         } else {
             size_t nlen;
             const char *kname = regf_walk_name(w, &nlen);
+            /* regedit's format has no escape for '\' inside a key name: such a key reads
+             * back as nested keys. Written as it is, and counted and reported. */
+            if (memchr(kname, '\\', nlen) != NULL) {
+                opt->ambiguous_keys++;
+                if (opt->warn)
+                    fprintf(opt->warn,
+                            "kbaudit: warning: %s: key name \"%.*s\" contains '\\': in the .reg file "
+                            "it reads as nested keys\n",
+                            regf_name(h), (int)nlen, kname);
+            }
             esc.len = level_len[depth - 1];
             if ((esc.len && kb_buf_putc(&esc, '\\')) || put_escaped(&esc, kname, nlen, false)) {
                 r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
@@ -414,7 +430,7 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
             }
             level_len[depth] = esc.len;
         }
-        r = export_key(h, cur, esc.data ? esc.data : "", esc.len, &o, &vals, &name, &scratch, err);
+        r = export_key(w, h, cur, esc.data ? esc.data : "", esc.len, &o, &vals, &name, &scratch, err);
     }
     if (r == 0)
         r = rx_flush(&o, err);

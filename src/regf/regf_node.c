@@ -1,4 +1,4 @@
-/* Keys: nk records, their names and classes, subkey lists (lf, lh, li, ri) and lookup by
+/* Keys: nk records, their names and classes, subkey lists (lf, lh, li, one level of ri) and lookup by
  * name or path. */
 #include "regf_internal.h"
 
@@ -105,7 +105,7 @@ int regf_key_class(const regf_hive *h, regf_off key, kb_buf *out, kb_error *err)
 
 typedef struct list_frame {
     const uint8_t *p;
-    uint32_t off, count, i, stride;
+    uint32_t off, count, stride;
     bool is_ri;
 } list_frame;
 
@@ -120,7 +120,6 @@ static int open_list(const regf_hive *h, uint32_t off, uint32_t key, list_frame 
                             h->name, off);
     f->p = p;
     f->off = off;
-    f->i = 0;
     f->count = rd16(p + LIST_COUNT);
     f->is_ri = false;
     if ((p[0] == 'l' && (p[1] == 'f' || p[1] == 'h')))
@@ -140,11 +139,34 @@ static int open_list(const regf_hive *h, uint32_t off, uint32_t key, list_frame 
     return 0;
 }
 
-/* Calls `visit` for each subkey entry of `key` in list order (ri lists followed through an
- * explicit stack, not recursion). `visit` returns 0 to go on, 1 to stop, -1 on error.
- * Checks that the entries add up to the nk's subkey count. */
+/* Calls `visit` for each subkey entry of `key` in list order. `visit` returns 0 to go on, 1 to
+ * stop, -1 on error. Checks that the entries add up to the nk's subkey count.
+ *
+ * The subkey list is a leaf (lf, lh, li) or an ri whose entries name leaves. Windows
+ * writes exactly that one level of ri; an ri inside an ri is rejected ("nesting"). With
+ * that rule the work for one key is bounded by the cells themselves: at most 65535 ri
+ * entries plus, in the leaves, at most the subkey count (itself <= hive size / 80) before
+ * "more entries than its subkey count" stops the walk. A deeper ri chain whose entries
+ * all name the next ri (a DAG, not a cycle) would otherwise cost entries^depth steps. */
 typedef int (*subkey_visit)(void *ctx, const regf_hive *h, regf_off child, uint32_t hash,
                             bool has_hash, kb_error *err);
+
+static int visit_leaf(const regf_hive *h, regf_off key, const list_frame *leaf, uint32_t expected,
+                      uint32_t *seen, subkey_visit visit, void *ctx, kb_error *err)
+{
+    bool has_hash = leaf->stride == 8 && leaf->p[1] == 'h';
+    for (uint32_t i = 0; i < leaf->count; i++) {
+        const uint8_t *item = leaf->p + LIST_ITEMS + (size_t)i * leaf->stride;
+        if (++*seen > expected)
+            return kb_error_set(err, KB_ERR_FORMAT,
+                                "%s: key at offset 0x%x: subkey lists hold more entries than its subkey count %u",
+                                h->name, key, expected);
+        int r = visit(ctx, h, rd32(item), has_hash ? rd32(item + 4) : 0, has_hash, err);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
 
 static int for_each_subkey(const regf_hive *h, regf_off key, subkey_visit visit, void *ctx,
                            kb_error *err)
@@ -161,44 +183,31 @@ static int for_each_subkey(const regf_hive *h, regf_off key, subkey_visit visit,
         return kb_error_set(err, KB_ERR_FORMAT,
                             "%s: key at offset 0x%x: subkey count %u is impossible for a hive of %u bytes",
                             h->name, key, expected, h->bins_size);
-    list_frame stack[REGF_MAX_RI_DEPTH];
-    unsigned depth = 0;
-    if (open_list(h, rd32(nk + NK_SUBKEY_LIST), key, &stack[depth++], err) != 0)
+    list_frame top, leaf;
+    if (open_list(h, rd32(nk + NK_SUBKEY_LIST), key, &top, err) != 0)
         return -1;
     uint32_t seen = 0;
-    while (depth > 0) {
-        list_frame *f = &stack[depth - 1];
-        if (f->i >= f->count) {
-            depth--;
-            continue;
-        }
-        const uint8_t *item = f->p + LIST_ITEMS + (size_t)f->i * f->stride;
-        f->i++;
-        uint32_t target = rd32(item);
-        if (f->is_ri) {
-            for (unsigned d = 0; d < depth; d++)
-                if (stack[d].off == target)
-                    return kb_error_set(err, KB_ERR_FORMAT,
-                                        "%s: subkey list at offset 0x%x: loop: ri list refers back to list 0x%x",
-                                        h->name, f->off, target);
-            if (depth == REGF_MAX_RI_DEPTH)
+    int r = 0;
+    if (!top.is_ri) {
+        r = visit_leaf(h, key, &top, expected, &seen, visit, ctx, err);
+    } else {
+        for (uint32_t i = 0; i < top.count && r == 0; i++) {
+            uint32_t target = rd32(top.p + LIST_ITEMS + (size_t)i * top.stride);
+            if (target == top.off)
                 return kb_error_set(err, KB_ERR_FORMAT,
-                                    "%s: subkey list at offset 0x%x: ri lists nested deeper than %d (nesting)",
-                                    h->name, f->off, REGF_MAX_RI_DEPTH);
-            if (open_list(h, target, key, &stack[depth], err) != 0)
+                                    "%s: subkey list at offset 0x%x: loop: ri list refers back to list 0x%x",
+                                    h->name, top.off, target);
+            if (open_list(h, target, key, &leaf, err) != 0)
                 return -1;
-            depth++;
-            continue;
+            if (leaf.is_ri)
+                return kb_error_set(err, KB_ERR_FORMAT,
+                                    "%s: subkey list at offset 0x%x: ri list inside an ri list at 0x%x (nesting: Windows writes one level)",
+                                    h->name, target, top.off);
+            r = visit_leaf(h, key, &leaf, expected, &seen, visit, ctx, err);
         }
-        if (++seen > expected)
-            return kb_error_set(err, KB_ERR_FORMAT,
-                                "%s: key at offset 0x%x: subkey lists hold more entries than its subkey count %u",
-                                h->name, key, expected);
-        bool has_hash = f->stride == 8 && f->p[1] == 'h';
-        int r = visit(ctx, h, target, has_hash ? rd32(item + 4) : 0, has_hash, err);
-        if (r != 0)
-            return r < 0 ? -1 : 0;
     }
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (seen != expected)
         return kb_error_set(err, KB_ERR_FORMAT,
                             "%s: key at offset 0x%x: subkey count %u but its lists hold %u entries",

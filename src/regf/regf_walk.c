@@ -16,7 +16,8 @@ struct regf_walker {
     bool started;
     walk_frame *frames;
     unsigned depth;    /* frames in use */
-    uint32_t *visited; /* 1 bit per 4 bytes of hive bins */
+    uint32_t *visited; /* 1 bit per 4 bytes of hive bins: keys and values claimed */
+    uint64_t data_left; /* value data the walk may still return */
     kb_buf path;
     size_t name_at;    /* the current key's name is path[name_at..] */
 };
@@ -32,6 +33,7 @@ int regf_walk_begin(const regf_hive *h, regf_off start, regf_walker **out, kb_er
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     w->h = h;
     w->start = start;
+    w->data_left = 2 * (uint64_t)h->bins_size;
     w->frames = calloc(REGF_MAX_DEPTH + 1, sizeof *w->frames);
     w->visited = calloc((size_t)h->bins_size / 128 + 1, sizeof *w->visited);
     if (w->frames == NULL || w->visited == NULL || kb_buf_reserve(&w->path, 256) != 0) {
@@ -44,6 +46,8 @@ int regf_walk_begin(const regf_hive *h, regf_off start, regf_walker **out, kb_er
 
 static bool mark_visited(regf_walker *w, regf_off key)
 {
+    if (key >= w->h->bins_size)
+        return true;   /* not a cell: the record read reports it */
     uint32_t *word = &w->visited[key >> 7], bit = 1u << ((key >> 2) & 31u);
     if (*word & bit)
         return false;
@@ -125,6 +129,31 @@ const char *regf_walk_name(const regf_walker *w, size_t *len)
 unsigned regf_walk_depth(const regf_walker *w)
 {
     return w->depth ? w->depth - 1 : 0;
+}
+
+int regf_walk_values(regf_walker *w, regf_off key, regf_offlist *out, kb_error *err)
+{
+    if (regf_key_values(w->h, key, out, err) != 0)
+        return -1;
+    for (size_t i = 0; i < out->n; i++)
+        if (!mark_visited(w, out->v[i]))
+            return kb_error_set(err, KB_ERR_FORMAT,
+                                "%s: key at offset 0x%x: value at offset 0x%x is listed twice (loop)",
+                                w->h->name, key, out->v[i]);
+    return 0;
+}
+
+int regf_walk_value_data(regf_walker *w, regf_off value, kb_buf *scratch, const uint8_t **data,
+                         uint32_t *len, kb_error *err)
+{
+    if (regf_value_data(w->h, value, scratch, data, len, err) != 0)
+        return -1;
+    if (*len > w->data_left)
+        return kb_error_set(err, KB_ERR_FORMAT,
+                            "%s: value at offset 0x%x: value data read in this walk exceeds twice the hive size (%u bytes): data cells shared between values (loop)",
+                            w->h->name, value, w->h->bins_size);
+    w->data_left -= *len;
+    return 0;
 }
 
 void regf_walk_end(regf_walker *w)

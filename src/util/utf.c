@@ -1,5 +1,6 @@
 /* UTF-16LE / Latin-1 / UTF-8 conversions (see kbaudit/utf.h). */
 #include "kbaudit/utf.h"
+#include "util/upcase_table.h"
 
 #include <string.h>
 
@@ -174,24 +175,19 @@ uint16_t kb_upcase16(uint16_t c)
 {
     if (c < 0x80)
         return (c >= 'a' && c <= 'z') ? (uint16_t)(c - 32) : c;
-    if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
-        return (uint16_t)(c - 32);
-    if (c == 0xFF)
-        return 0x178;
-    if (c >= 0x100 && c <= 0x17F) {
-        /* Latin Extended-A pairs: even upper, odd lower, except the 0x139..0x148 and
-         * 0x179..0x17E runs where odd is upper. */
-        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
-            return (c & 1) ? c : (uint16_t)(c - 1);
-        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F)
-            return c;
-        return (c & 1) ? (uint16_t)(c - 1) : c;
+    /* the last run whose first code unit is <= c */
+    unsigned lo = 0, hi = kb_upcase_nruns;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (kb_upcase_runs[mid].first <= c)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2)
-        return (uint16_t)(c - 32);
-    if (c >= 0x430 && c <= 0x44F)
-        return (uint16_t)(c - 32);
-    if (c >= 0x450 && c <= 0x45F)
-        return (uint16_t)(c - 80);
-    return c;
+    if (lo == 0)
+        return c;
+    const kb_upcase_run *r = &kb_upcase_runs[lo - 1];
+    if (c > r->last || (c - r->first) % r->stride != 0)
+        return c;
+    return (uint16_t)(c + r->delta);
 }

@@ -6,13 +6,16 @@
 # (same canonical format, see that script):
 #   - hivex reads it: kbaudit must exit 0 and print exactly the same lines;
 #     otherwise the first differences are shown as a unified diff;
-#   - hivex rejects it (ERROR, exit 3): kbaudit must exit non-zero
-#     ("both reject"); kbaudit accepting a hive hivex rejects is a mismatch.
+#   - hivex rejects it (ERROR, exit 3): kbaudit must reject it cleanly
+#     ("both reject"): exit 3 with a message naming the file. Any other exit
+#     (a crash such as 139, a timeout 124, ...) or kbaudit accepting a hive
+#     hivex rejects is a mismatch.
 # Exit 0 when every hive matches, 1 on any mismatch, 2 on usage errors.
 #
 # A HIVE may also be a description: *.hivedesc is built with
 # tests/support/mkhive.py, *.bad with tests/support/mkbad.py.  A .bad hive is
-# known to be malformed, so there kbaudit must reject it whatever hivex says
+# known to be malformed, so there kbaudit must reject it (cleanly, as above)
+# whatever hivex says
 # (hivex accepts a few, e.g. db-short.bad); "hivex reads it, kbaudit rejects
 # it" counts as OK for .bad inputs only.
 #
@@ -45,6 +48,18 @@ trap 'rm -rf "$tmp"' EXIT
 
 n_ok=0 n_rej=0 n_fail=0
 failed=()
+
+# clean_reject FILE: kbaudit's exit ($krc) and message ($tmp/kb.err) are a clean
+# refusal of FILE: exit 3 and a message naming the file. Else sets $why.
+clean_reject() {
+    why=
+    if [ "$krc" -eq 124 ]; then why="timed out after ${KBAUDIT_TIMEOUT}s"
+    elif [ "$krc" -gt 128 ]; then why="killed by signal $((krc - 128)) (exit $krc)"
+    elif [ "$krc" -ne 3 ]; then why="exit $krc, expected 3"
+    elif ! grep -qF -- "$1" "$tmp/kb.err"; then why="message does not name the file"
+    fi
+    [ -z "$why" ]
+}
 
 for hive in "$@"; do
     name=$(basename "$hive")
@@ -86,10 +101,13 @@ for hive in "$@"; do
 
     if [ $hrc -eq 3 ]; then
         herr=$(cut -f2- "$tmp/hivex.out" | head -1)
-        if [ $krc -ne 0 ]; then
+        if [ $krc -ne 0 ] && clean_reject "$h"; then
             kerr=$(head -1 "$tmp/kb.err")
             echo "OK    $name: both reject (hivex: $herr; kbaudit exit $krc: $kerr)"
             n_rej=$((n_rej + 1))
+        elif [ $krc -ne 0 ]; then
+            echo "FAIL  $name: hivex rejects ($herr); kbaudit does not reject cleanly: $why: $(head -1 "$tmp/kb.err")"
+            n_fail=$((n_fail + 1)); failed+=("$name")
         else
             echo "FAIL  $name: hivex rejects ($herr) but kbaudit accepts ($(wc -l < "$tmp/kb.out") lines)"
             n_fail=$((n_fail + 1)); failed+=("$name")
@@ -100,9 +118,12 @@ for hive in "$@"; do
     elif [ $krc -eq 124 ]; then
         echo "FAIL  $name: kbaudit timed out after ${KBAUDIT_TIMEOUT}s"
         n_fail=$((n_fail + 1)); failed+=("$name")
-    elif [ $krc -ne 0 ] && [ $krc -ne 124 ] && [ -n "$known_bad" ]; then
+    elif [ $krc -ne 0 ] && [ -n "$known_bad" ] && clean_reject "$h"; then
         echo "OK    $name: kbaudit rejects a known-bad hive (expect: $known_bad) that hivex reads: $(head -1 "$tmp/kb.err")"
         n_rej=$((n_rej + 1))
+    elif [ $krc -ne 0 ] && [ -n "$known_bad" ]; then
+        echo "FAIL  $name: known-bad hive not rejected cleanly: $why: $(head -1 "$tmp/kb.err")"
+        n_fail=$((n_fail + 1)); failed+=("$name")
     elif [ -n "$known_bad" ]; then
         echo "FAIL  $name: kbaudit accepts a known-bad hive (expect: $known_bad)"
         n_fail=$((n_fail + 1)); failed+=("$name")

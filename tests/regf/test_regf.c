@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "kbaudit/regf.h"
+#include "kbaudit/utf.h"
 
 #define HIVE(name) KBAUDIT_FIXTURE_DIR "/hives/" name ".hive"
 
@@ -59,6 +60,51 @@ static void string_of(regf_hive *h, const char *path, const char *name, const ch
     assert_int_equal(regf_value_string(h, v, &s, &err), 0);
     assert_string_equal(s.data ? s.data : "", want);
     kb_buf_free(&s);
+}
+
+/* dirty.hivedesc: sequence numbers 42 and 41 */
+static void test_dirty(void **state)
+{
+    (void)state;
+    regf_hive *h = open_ok(HIVE("dirty"));
+    const regf_header *hdr = regf_get_header(h);
+    assert_int_equal(hdr->seq_primary, 42);
+    assert_int_equal(hdr->seq_secondary, 41);
+    assert_true(hdr->dirty);
+    regf_close(h);
+}
+
+/* Case-insensitive lookup beyond Latin-1 (upcase.hivedesc): Greek with tonos, fullwidth
+ * Latin, Latin Extended Additional, Armenian. */
+static void test_upcase_lookup(void **state)
+{
+    (void)state;
+    assert_int_equal(kb_upcase16(0x03AC), 0x0386);   /* ά -> Ά */
+    assert_int_equal(kb_upcase16(0xFF46), 0xFF26);   /* ｆ -> Ｆ */
+    assert_int_equal(kb_upcase16(0x1EBF), 0x1EBE);   /* ế -> Ế */
+    assert_int_equal(kb_upcase16(0x0561), 0x0531);   /* ա -> Ա */
+    assert_int_equal(kb_upcase16(0x1EBE), 0x1EBE);   /* already upper */
+    assert_int_equal(kb_upcase16(0x00DF), 0x00DF);   /* ß: no 1:1 upper case */
+    assert_int_equal(kb_upcase16(0x0131), 0x0131);   /* dotless i: left alone */
+    assert_int_equal(kb_upcase16('q'), 'Q');
+    assert_int_equal(kb_upcase16(0x00FF), 0x0178);   /* ÿ -> Ÿ */
+    regf_hive *h = open_ok(HIVE("upcase"));
+    static const char *const pairs[][2] = {
+        {"άλφα", "ΆΛΦΑ"}, {"ｆｕｌｌ", "ＦＵＬＬ"}, {"ế", "Ế"}, {"ա", "Ա"}, {"ǆ", "ǅ"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        regf_off k = key_ok(h, pairs[i][0]);
+        kb_buf name = KB_BUF_INIT;
+        kb_error err = {0};
+        assert_int_equal(regf_key_name(h, k, &name, &err), 0);
+        assert_string_equal(name.data, pairs[i][1]);
+        kb_buf_free(&name);
+    }
+    kb_buf buf = KB_BUF_INIT;
+    const uint8_t *d;
+    uint32_t n;
+    assert_int_equal(value_ok(h, "άλφα", "τιμή", &buf, &d, &n), REGF_DWORD);
+    kb_buf_free(&buf);
+    regf_close(h);
 }
 
 static void test_header_and_root(void **state)
@@ -384,6 +430,8 @@ int main(void)
         cmocka_unit_test(test_walk_deep),
         cmocka_unit_test(test_big_data),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_dirty),
+        cmocka_unit_test(test_upcase_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

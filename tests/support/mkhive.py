@@ -233,7 +233,8 @@ def default_security_descriptor():
 
 class Key(object):
     __slots__ = ("name", "children", "index", "values", "cls", "utf16",
-                 "list_type", "leaf_type", "leaf_size", "ri_depth", "flags")
+                 "list_type", "leaf_type", "leaf_size", "ri_depth", "ri_width",
+                 "flags")
 
     def __init__(self, name):
         self.name = name
@@ -246,6 +247,7 @@ class Key(object):
         self.leaf_type = None
         self.leaf_size = None
         self.ri_depth = 1
+        self.ri_width = 1
         self.flags = None
 
     def child(self, name):
@@ -575,14 +577,14 @@ class Writer(object):
         top = inner = self._emit_ri(leaves)
         chain = [inner]
         for _ in range(max(1, key.ri_depth) - 1):
-            top = self._emit_ri([top])
+            top = self._emit_ri([top] * max(1, key.ri_width))
             chain.append(top)
         if kmap is not None:
             # outermost list first, then inner ri levels, then the leaves
             for o in reversed(chain):
                 kmap["lists"].append({"offset": BLOCK + o, "type": "ri",
                                       "count": len(leaves) if o == inner
-                                      else 1})
+                                      else max(1, key.ri_width)})
             for i, lo in enumerate(leaves):
                 kmap["lists"].append({"offset": BLOCK + lo, "type": leaf_t,
                                       "count": min(per, n - i * per)})
@@ -898,7 +900,7 @@ def _parse_key_path(line, where):
 HIVE_OPTIONS = {"minor", "major", "dirty", "seq", "root", "filename",
                 "timestamp", "bigdata", "type", "clustering"}
 KEY_OPTIONS = {"subkeys", "name", "start", "list", "leaf", "leafsize",
-               "ridepth", "utf16", "class", "flags"}
+               "ridepth", "riwidth", "utf16", "class", "flags"}
 
 
 def _yes(v):
@@ -1003,6 +1005,10 @@ def _apply_key_options(key, opts, lx):
         key.ri_depth = int(opts["ridepth"], 0)
         if key.list_type is None:
             key.list_type = "ri"
+    if "riwidth" in opts:
+        key.ri_width = int(opts["riwidth"], 0)
+        if key.ri_width < 1:
+            lx.error("riwidth must be >= 1")
     if "subkeys" in opts:
         count = int(opts["subkeys"], 0)
         fmt = opts.get("name", "K{:d}")
