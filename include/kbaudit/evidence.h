@@ -13,6 +13,11 @@
 /* Opens a file read-only; returns the descriptor, or -1 with err set ("PATH: cannot open: ...",
  * kind KB_ERR_NOTFOUND when it does not exist). */
 int kb_open_readonly(const char *path, kb_error *err);
+/* Opens a regular file read-only (as kb_open_readonly) and checks it: directories, devices,
+ * FIFOs and sockets are refused, and so is a file of more than CAP bytes ("PATH: N bytes,
+ * larger than the 4 MiB limit for a WHAT"; CAP 0: no limit). Returns the descriptor and the
+ * size, or -1 with err set. */
+int kb_open_regular(const char *path, size_t cap, const char *what, size_t *size, kb_error *err);
 /* Opens a folder for listing without touching its access time. NULL with err set. */
 DIR *kb_opendir_readonly(const char *path, kb_error *err);
 

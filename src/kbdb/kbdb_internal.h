@@ -21,8 +21,8 @@ extern const size_t kbdb_rng_size;
 #define KBDB_MAX_REFS 64u          /* supersedes / prerequisites / files / notes per entry */
 #define KBDB_MAX_REQUIREMENTS 32u
 
-/* Reads a whole file (read-only), decompressing gzip through zlib's gz* API; fails past
- * KBDB_MAX_BYTES on disk or after decompression. */
+/* Reads a whole file's raw bytes (read-only, a regular file of at most KBDB_MAX_BYTES);
+ * gzip is decompressed afterwards by kbdb_gunzip. */
 int kbdb_read_file(const char *path, kb_buf *out, kb_error *err);
 /* True when the bytes start with the gzip magic. */
 int kbdb_is_gzip(const void *data, size_t size);

@@ -80,7 +80,7 @@ int kbdb_load_file(const char *path, unsigned flags, kbdb **out, kb_error *err)
     kb_buf bytes = KB_BUF_INIT;
     int rc = kbdb_read_file(path, &bytes, err);
     if (rc == 0)
-        rc = load_xml(bytes.data ? bytes.data : "", bytes.len, path, flags, out, err);
+        rc = kbdb_load_memory(bytes.data ? bytes.data : "", bytes.len, path, flags, out, err);
     kb_buf_free(&bytes);
     return rc;
 }

@@ -1,7 +1,8 @@
-/* Reading a database's bytes: a file (plain or gzip) or a gzip image in memory. libxml2
+/* Reading a database's bytes: a file's raw bytes, and gzip decompression in memory. libxml2
  * may be built without zlib, and its own decompression has no size cap, so kbaudit
  * decompresses itself and stops at KBDB_MAX_BYTES: a gzip bomb costs at most that. */
 #include "kbdb_internal.h"
+#include "kbaudit/evidence.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,62 +28,31 @@ static int too_big(const char *name, kb_error *err)
 
 int kbdb_read_file(const char *path, kb_buf *out, kb_error *err)
 {
-    /* O_NONBLOCK: a FIFO or device must not hang the open; we refuse non-regular files. */
-    int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    size_t want;
+    int fd = kb_open_regular(path, KBDB_MAX_BYTES, "database", &want, err);
     if (fd < 0)
-        return kb_error_set(err, KB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: not a regular file", path);
-    }
-    if (st.st_size > (off_t)KBDB_MAX_BYTES) {
-        close(fd);
-        return kb_error_set(err, KB_ERR_NOMEM, "%s: file is %lld bytes, more than the %u-byte limit for a database",
-                            path, (long long)st.st_size, KBDB_MAX_BYTES);
-    }
-    gzFile gz = gzdopen(fd, "rb");   /* reads plain files transparently */
-    if (gz == NULL) {
-        close(fd);
-        return kb_error_set(err, KB_ERR_NOMEM, "%s: cannot start reading (out of memory)", path);
-    }
+        return -1;
+    /* the raw bytes (at most KBDB_MAX_BYTES): a gzip file is decompressed by kbdb_gunzip,
+     * the one place that checks members, trailing garbage and the size cap */
     int rc = 0;
-    for (;;) {
-        if (kb_buf_reserve(out, CHUNK) != 0) {
-            rc = kb_error_set(err, KB_ERR_NOMEM, "%s: out of memory", path);
-            break;
-        }
-        int n = gzread(gz, out->data + out->len, CHUNK);
+    if (kb_buf_reserve(out, want + 1) != 0) {
+        close(fd);
+        return kb_error_set(err, KB_ERR_NOMEM, "%s: out of memory", path);
+    }
+    while (out->len < want) {
+        ssize_t n = read(fd, out->data + out->len, want - out->len);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0) {
-            int zerr;
-            const char *msg = gzerror(gz, &zerr);
-            rc = kb_error_set(err, zerr == Z_ERRNO ? KB_ERR_IO : KB_ERR_FORMAT, "%s: %s: %s", path,
-                              zerr == Z_ERRNO ? "read error" : "bad gzip data",
-                              zerr == Z_ERRNO ? strerror(errno) : msg);
-            break;
-        }
-        out->len += (size_t)n;
-        out->data[out->len] = '\0';
-        if (out->len > KBDB_MAX_BYTES) {
-            rc = too_big(path, err);
+            rc = kb_error_set(err, KB_ERR_IO, "%s: read error: %s", path, strerror(errno));
             break;
         }
         if (n == 0)
-            break;
+            break;   /* the file shrank while being read: take what is there */
+        out->len += (size_t)n;
     }
-    /* gzread reports a truncated stream only through gzerror at the end */
-    if (rc == 0) {
-        int zerr;
-        const char *msg = gzerror(gz, &zerr);
-        if (zerr != Z_OK && zerr != Z_STREAM_END)
-            rc = kb_error_set(err, KB_ERR_FORMAT, "%s: bad gzip data: %s", path, msg);
-    }
-    gzclose_r(gz);
+    out->data[out->len] = '\0';
+    close(fd);
     return rc;
 }
 

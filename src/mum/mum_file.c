@@ -21,28 +21,7 @@
 int mum_file_open(const char *path, size_t cap, const char *what, size_t *size, kb_error *err)
 {
     /* read-only, non-blocking (a FIFO must not hang us), access time left alone */
-    int fd = kb_open_readonly(path, err);
-    if (fd < 0) {
-        int e = errno;
-        return kb_error_set(err, e == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO, "%s: %s", path, strerror(e));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: %s", path, strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: not a regular file", path);
-    }
-    if (st.st_size < 0 || (uint64_t)st.st_size > cap) {
-        close(fd);
-        return kb_error_set(err, KB_ERR_FORMAT, "%s: %lld bytes, larger than the %zu MiB limit for a %s",
-                            path, (long long)st.st_size, cap >> 20, what);
-    }
-    *size = (size_t)st.st_size;
-    return fd;
+    return kb_open_regular(path, cap, what, size, err);
 }
 
 int mum_file_slurp(const char *path, size_t cap, const char *what, uint8_t **data, size_t *size,

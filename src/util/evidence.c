@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -46,10 +47,8 @@ DIR *kb_opendir_readonly(const char *path, kb_error *err)
     return d;
 }
 
-int kb_map_readonly(const char *path, bool sequential, const void **data, size_t *size, kb_error *err)
+int kb_open_regular(const char *path, size_t cap, const char *what, size_t *size, kb_error *err)
 {
-    static const unsigned char empty[1];
-    *data = empty;
     *size = 0;
     int fd = kb_open_readonly(path, err);
     if (fd < 0)
@@ -65,7 +64,27 @@ int kb_map_readonly(const char *path, bool sequential, const void **data, size_t
         return kb_error_set(err, KB_ERR_IO, "%s: not a regular file (%s)", path,
                             S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");
     }
-    size_t n = (size_t)st.st_size;
+    if (st.st_size < 0 || (cap > 0 && (uint64_t)st.st_size > cap) || (uint64_t)st.st_size > SIZE_MAX) {
+        close(fd);
+        if (cap % (1u << 20) == 0)
+            return kb_error_set(err, KB_ERR_FORMAT, "%s: %lld bytes, larger than the %zu MiB limit for a %s", path,
+                                (long long)st.st_size, cap >> 20, what);
+        return kb_error_set(err, KB_ERR_FORMAT, "%s: %lld bytes, larger than the %zu-byte limit for a %s", path,
+                            (long long)st.st_size, cap, what);
+    }
+    *size = (size_t)st.st_size;
+    return fd;
+}
+
+int kb_map_readonly(const char *path, bool sequential, const void **data, size_t *size, kb_error *err)
+{
+    static const unsigned char empty[1];
+    *data = empty;
+    *size = 0;
+    size_t n;
+    int fd = kb_open_regular(path, 0, "file", &n, err);
+    if (fd < 0)
+        return -1;
     if (n > 0) {
         void *map = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {

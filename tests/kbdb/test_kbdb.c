@@ -401,12 +401,30 @@ static void test_gzip_file_and_memory(void **state)
     expect_load_error(cut, "gzip");
     assert_int_equal(kbdb_load_memory(gz, gn / 2, "cut.gz", 0, &db, &err), -1);
     assert_non_null(strstr(err.msg, "gzip"));
-    /* gzip member followed by garbage (memory reader is strict) */
-    char *trail = malloc(gn + 4);
+    /* gzip member followed by garbage: refused from memory and from a file alike */
+    char *trail = malloc(gn * 2 + 4);
+    assert_non_null(trail);
     memcpy(trail, gz, gn);
     memcpy(trail + gn, "junk", 4);
     assert_int_equal(kbdb_load_memory(trail, gn + 4, "trail.gz", 0, &db, &err), -1);
     assert_non_null(strstr(err.msg, "trailing"));
+    const char *trail_path = out_path("trailing.xml.gz");
+    write_file(trail_path, trail, gn + 4);
+    expect_load_error(trail_path, "4 bytes of trailing garbage after the gzip data");
+    /* a wrong CRC-32 in the trailer: the data check fails, the message names the file */
+    memcpy(trail, gz, gn);
+    trail[gn - 8] ^= 0x55;
+    const char *crc_path = out_path("bad-crc.xml.gz");
+    write_file(crc_path, trail, gn);
+    expect_load_error(crc_path, "bad-crc.xml.gz: bad gzip data at offset");
+    /* two members back to back are one stream (as gzip -c a b > c writes): allowed, but
+     * the XML is then two documents and fails to parse */
+    memcpy(trail, gz, gn);
+    memcpy(trail + gn, gz, gn);
+    const char *two_path = out_path("two-members.xml.gz");
+    write_file(two_path, trail, gn * 2);
+    assert_int_equal(kbdb_load_file(two_path, 0, &db, &err), -1);
+    assert_null(strstr(err.msg, "gzip"));
     free(trail);
     free(gz);
     free(xml);
@@ -666,7 +684,7 @@ static void test_oversized_file(void **state)
     assert_true(fd >= 0);
     assert_int_equal(ftruncate(fd, (off_t)KBDB_MAX_BYTES + 1), 0);   /* sparse: no disk cost */
     close(fd);
-    expect_load_error(path, "more than the 4194304-byte limit");
+    expect_load_error(path, "larger than the 4 MiB limit for a database");
     unlink(path);
     /* exactly at the limit the size is fine (then the content is not XML) */
     static char big[KBDB_MAX_BYTES + 1];

@@ -50,7 +50,7 @@ expect 3 "$F/bad/truncated.mum" "$R"
 has "$err" "$F/bad/truncated.mum: line 6: "
 has "$out" "kb	4493471"
 expect 3 "$F/nope.mum"
-has "$err" "$F/nope.mum: No such file or directory"
+has "$err" "$F/nope.mum: cannot open: No such file or directory"
 expect 3 "$F/bad/gen/huge-attribute.mum"
 has "$err" "more than the 4096-byte limit"
 
