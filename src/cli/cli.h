@@ -39,6 +39,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     ;
 /* Prints "kbaudit: <err->msg>" to stderr. */
 void cli_print_error(const kb_error *err);
+/* "kbaudit: MESSAGE" on stderr, control characters escaped as \xNN. */
+void cli_errorf(const char *fmt, ...) KB_PRINTF(1, 2);
 /* The long help of a subcommand (NULL if unknown). */
 const char *cli_help_text(const char *cmd);
 /* True when --help/-h is among the arguments before "--": prints help and returns true. */

@@ -258,7 +258,7 @@ static int json_finish(kb_json *j)
 {
     int rc = json_write(j, stdout) == 0 ? 0 : EXIT_USAGE;
     if (rc != 0)
-        fprintf(stderr, "kbaudit: standard output: write error\n");
+        cli_errorf("standard output: write error");
     json_free(j);
     return rc;
 }
@@ -426,7 +426,7 @@ static int do_show(const db_opts *o)
         return rc;
     const kbdb_update *u = kbdb_find(db, kb);
     if (u == NULL) {
-        fprintf(stderr, "kbaudit: %s: KB%u is not in the database\n", db->name, (unsigned)kb);
+        cli_errorf("%s: KB%u is not in the database", db->name, (unsigned)kb);
         kbdb_free(db);
         return EXIT_NOT_COMPLIANT;
     }
@@ -548,7 +548,7 @@ static int do_check(const db_opts *o)
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < p.count; i++)
-        fprintf(stderr, "kbaudit: %s: %s\n", db->name, p.items[i].message);
+        cli_errorf("%s: %s", db->name, p.items[i].message);
     rc = p.count ? EXIT_USAGE : 0;
     if (p.count == 0) {
         size_t per_kind[KBDB_KIND_COUNT] = {0};
@@ -559,7 +559,7 @@ static int do_check(const db_opts *o)
             printf("%s%zu %s", k > 1 ? ", " : "", per_kind[k], kbdb_kind_name((kbdb_kind)k));
         printf("), %zu baseline requirements, %zu sources\n", db->nbaseline, db->nsources);
     } else {
-        fprintf(stderr, "kbaudit: %s: %zu problem%s\n", db->name, p.count, p.count == 1 ? "" : "s");
+        cli_errorf("%s: %zu problem%s", db->name, p.count, p.count == 1 ? "" : "s");
     }
     kbdb_problems_free(&p);
     kbdb_free(db);
@@ -583,7 +583,7 @@ static int do_export(const db_opts *o)
     if (fp != stdout && fclose(fp) != 0)
         rc = EXIT_USAGE;
     if (rc != 0)
-        fprintf(stderr, "kbaudit: %s: write error\n", o->output ? o->output : "standard output");
+        cli_errorf("%s: write error", o->output ? o->output : "standard output");
     return rc;
 }
 

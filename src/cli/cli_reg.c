@@ -129,10 +129,9 @@ static int open_hive(const char *path, bool quiet, regf_hive **h)
     }
     const regf_header *hdr = regf_get_header(*h);
     if (hdr->dirty && !quiet)
-        fprintf(stderr,
-                "kbaudit: warning: %s is dirty (sequence numbers %u and %u differ): recent changes may "
-                "still be in its transaction log (.LOG files), which kbaudit does not replay\n",
-                path, hdr->seq_primary, hdr->seq_secondary);
+        cli_errorf("warning: %s is dirty (sequence numbers %u and %u differ): recent changes may "
+                   "still be in its transaction log (.LOG files), which kbaudit does not replay",
+                   path, hdr->seq_primary, hdr->seq_secondary);
     return 0;
 }
 
@@ -143,7 +142,7 @@ static int resolve(regf_hive *h, const char *path, regf_off *key, kb_buf *stored
     if (regf_key_lookup_stored(h, regf_root(h), path ? path : "", key, stored, &err) == 0)
         return 0;
     if (err.kind == KB_ERR_NOTFOUND) {
-        fprintf(stderr, "kbaudit: %s: %s\n", regf_name(h), err.msg);
+        cli_errorf("%s: %s", regf_name(h), err.msg);
         return EXIT_NOT_COMPLIANT;
     }
     cli_print_error(&err);
@@ -287,7 +286,7 @@ static int do_get(regf_hive *h, const reg_opts *o)
         if (regf_value_lookup(h, key, want, &v, &err) != 0) {
             rc = err.kind == KB_ERR_NOTFOUND ? EXIT_NOT_COMPLIANT : EXIT_UNREADABLE;
             if (rc == EXIT_NOT_COMPLIANT)
-                fprintf(stderr, "kbaudit: %s: %s: no value named \"%s\"\n", regf_name(h), o->args[1], want);
+                cli_errorf("%s: %s: no value named \"%s\"", regf_name(h), o->args[1], want);
         } else {
             vals.v = malloc(sizeof *vals.v);
             if (vals.v)

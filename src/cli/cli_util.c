@@ -1,5 +1,6 @@
 /* Usage errors and error printing shared by the subcommands. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -25,20 +26,46 @@ const char *cli_help_text(const char *cmd)
     return c ? c->help : NULL;
 }
 
-int cli_usage_error(const char *cmd, const char *fmt, ...)
+/* Writes one line to stderr with its control characters as \xNN: messages carry file names,
+ * key names and arguments from the evidence, which must not move the cursor or change the
+ * terminal's state (an ESC sequence in a hostile file name). */
+static void write_escaped_line(const char *prefix, const char *fmt, va_list ap)
 {
-    fprintf(stderr, "kbaudit %s: ", cmd);
+    char msg[KB_ERROR_MAX + 512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fputs(prefix, stderr);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    write_escaped_line("kbaudit: ", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'kbaudit help %s' for more information.\n", cmd);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "kbaudit %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    write_escaped_line(prefix, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'kbaudit help %s' for more information.\n", cmd);
     return EXIT_USAGE;
 }
 
 void cli_print_error(const kb_error *err)
 {
-    fprintf(stderr, "kbaudit: %s\n", err->msg[0] ? err->msg : "unknown error");
+    cli_errorf("%s", err->msg[0] ? err->msg : "unknown error");
 }
 
 bool cli_wants_help(const char *cmd, int argc, char **argv)

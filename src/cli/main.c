@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         }
         const char *t = cli_help_text(argv[2]);
         if (t == NULL) {
-            fprintf(stderr, "kbaudit: no such command '%s'\nTry 'kbaudit --help'.\n", argv[2]);
+            cli_errorf("no such command '%s'", argv[2]), fputs("Try 'kbaudit --help'.\n", stderr);
             return EXIT_USAGE;
         }
         fputs(t, stdout);
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     }
     const cli_command *c = cli_find_command(arg);
     if (c == NULL) {
-        fprintf(stderr, "kbaudit: unknown command '%s'\nTry 'kbaudit --help'.\n", arg);
+        cli_errorf("unknown command '%s'", arg), fputs("Try 'kbaudit --help'.\n", stderr);
         return EXIT_USAGE;
     }
     return c->fn(argc - 1, argv + 1);

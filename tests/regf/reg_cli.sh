@@ -66,4 +66,15 @@ check clean-no-warning 0 "$kb" reg ls "$basic"
 [ -s "$tmp/err" ] && { echo "FAIL clean-no-warning: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 
 echo "$fails failures"
+# a hostile file name (ESC, newline) is written escaped: nothing reaches the terminal raw
+esc=$(printf '\033')
+nl='
+'
+bad="$tmp/evil${esc}[31m${nl}name.hive"
+printf 'x' > "$bad"
+check escaped-name 3 "$kb" reg info "$bad"
+has escaped-name "$tmp/err" 'evil\x1b[31m\x0aname.hive: truncated'
+if grep -q "$esc" "$tmp/err"; then echo "FAIL escaped-name: a raw ESC reached stderr"; fails=$((fails + 1)); fi
+[ "$(wc -l < "$tmp/err")" -eq 1 ] || { echo "FAIL escaped-name: the message spans lines"; fails=$((fails + 1)); }
+
 [ "$fails" -eq 0 ]
