@@ -74,7 +74,22 @@ typedef struct facts_pending {
     fact_num pending_file_renames;      /* pairs in Session Manager PendingFileRenameOperations */
     fact_num pending_xml_operations;    /* operations in winsxs\pending.xml (absent = not present;
                                            unavailable for hive files); source: its path */
+    char *pending_xml_error;            /* pending.xml exists but could not be read (it is then
+                                           counted as 1 operation); NULL otherwise */
 } facts_pending;
+
+/* What became of one hive (docs/facts-json.md "hives"). A corrupt structure met while reading
+ * a key or value the audit depends on (or a value of the wrong type) sets `corrupt`; `error`
+ * keeps the first such problem ("SOFTWARE\key\value: FILE: what is wrong"). Everything else
+ * that was read stays valid: `kbaudit facts` prints it, `kbaudit audit` stops (exit 3). */
+typedef struct facts_hive {
+    bool given;          /* a file for this hive is there (tree) or was named (hive files) */
+    bool readable;       /* it opened: base block and root key sound */
+    bool dirty;          /* base block sequence numbers differ: its transaction logs
+                            (.LOG1/.LOG2) are not replayed, recent changes may be missing */
+    bool corrupt;        /* unreadable, or a structure the audit depends on is corrupt */
+    char *error;         /* the first problem that set `corrupt`; NULL when none */
+} facts_hive;
 
 typedef struct kb_facts {
     kb_target_kind kind;
@@ -97,15 +112,20 @@ typedef struct kb_facts {
     facts_package *packages;
     size_t npackages;
     facts_pending pending;
+    facts_hive hives[2];         /* indexed by kb_hive_id */
 
     char **warnings;
     size_t nwarnings;
 } kb_facts;
 
 /* Gathers the facts. Fails only when the SOFTWARE hive cannot be read (then err says why);
- * everything else that cannot be read becomes an absent fact and a warning. */
+ * everything else that cannot be read becomes an absent fact and a warning (and, for a
+ * corrupt hive structure, the hive's `corrupt` flag). */
 int facts_gather(kb_target *t, kb_facts *out, kb_error *err);
 void facts_free(kb_facts *f);
+/* Why the evidence is unreadable for an audit: the first error of a hive that is corrupt
+ * (SOFTWARE first, then SYSTEM), or NULL when none is. */
+const char *facts_unreadable(const kb_facts *f);
 
 const char *facts_state_name(uint32_t state);   /* "installed", "staged"... or "unknown" */
 const char *facts_arch_name(kb_arch a);         /* "x86", "x64", "ia64" or NULL */

@@ -51,7 +51,8 @@ const char *target_hive_path(const kb_target *t, kb_hive_id id);   /* NULL when 
 const char *target_hive_name(kb_hive_id id);                        /* "SOFTWARE", "SYSTEM" */
 
 /* Registry reads: KEY is relative to the hive root, case-insensitive. A missing key or
- * value is KB_ERR_NOTFOUND; a corrupt hive KB_ERR_FORMAT. */
+ * value is KB_ERR_NOTFOUND; a corrupt hive KB_ERR_FORMAT, and so is a value of the wrong
+ * type: target_reg_dword wants REG_DWORD, target_reg_string REG_SZ or REG_EXPAND_SZ. */
 int target_reg_key_exists(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err);
 int target_reg_string(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
                       kb_error *err);
@@ -60,9 +61,11 @@ int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *v
 /* Raw data and type of a value (data appended to out). */
 int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
                      uint32_t *type, kb_error *err);
-/* Names of the subkeys of KEY (UTF-8, in hive order); free with target_free_names. */
+/* Names of the subkeys of KEY (UTF-8, in hive order); free with target_free_names. A name
+ * with a NUL or a backslash inside cannot be reached by a key path: it is left out of NAMES and, when
+ * SKIPPED is not NULL, listed there escaped (NUL as \0, control characters as \xNN). */
 int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
-                       kb_error *err);
+                       char ***skipped, size_t *nskipped, kb_error *err);
 void target_free_names(char **names, size_t n);
 
 /* Files. WINPATH uses backslashes or slashes and is relative to the Windows directory

@@ -65,7 +65,56 @@ void audit_warn(audit_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     char *s = vformat(fmt, ap);
     va_end(ap);
+    for (size_t i = 0; s && i < c->r->nwarnings; i++)
+        if (strcmp(c->r->warnings[i], s) == 0) {   /* said once is enough */
+            free(s);
+            return;
+        }
+    if (s == NULL)
+        c->oom = true;
     push(c, &c->r->warnings, &c->r->nwarnings, s);
+}
+
+/* Every warning of the facts, as "evidence: ..." after the audit's own (docs/how-kbaudit-decides.md). */
+static void copy_fact_warnings(audit_ctx *c)
+{
+    for (size_t i = 0; i < c->f->nwarnings; i++)
+        audit_warn(c, "evidence: %s", c->f->warnings[i]);
+}
+
+/* The pending-reboot markers whose value is unknown, as "A, B" (NULL when all are known):
+ * "no reboot pending" needs every one of them. */
+static char *unknown_markers(audit_ctx *c)
+{
+    const facts_pending *p = &c->f->pending;
+    const fact_flag *flags[] = {&p->cbs_reboot_pending, &p->cbs_packages_pending, &p->cbs_reboot_in_progress,
+                                &p->wu_reboot_required};
+    const fact_num *nums[] = {&p->cbs_execute_state, &p->pending_file_renames, &p->pending_xml_operations};
+    const char *names[7];
+    size_t n = 0;
+    for (size_t i = 0; i < 4; i++)
+        if (!flags[i]->known)
+            names[n++] = flags[i]->source ? flags[i]->source : "?";
+    for (size_t i = 0; i < 3; i++)
+        if (!nums[i]->present && nums[i]->unavailable)
+            names[n++] = nums[i]->source ? nums[i]->source : "?";
+    if (n == 0)
+        return NULL;
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(names[i]) + 2;
+    char *s = malloc(len);
+    if (s == NULL) {
+        c->oom = true;
+        return NULL;
+    }
+    *s = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(s, ", ");
+        strcat(s, names[i]);
+    }
+    return s;
 }
 
 void audit_add_pending(audit_ctx *c, const char *fmt, ...)
@@ -179,6 +228,7 @@ static void decide(audit_ctx *c)
         pending += r->reqs[i].status == AUDIT_PENDING;
     }
     bool at_6002 = r->build.effective == 6002;
+    char *unknown = NULL;
     if (missing || pending || at_6002 || r->pending_reboot) {
         r->verdict = AUDIT_NOT_COMPLIANT;
         r->verdict_reason = audit_printf(c, "%s%zu requirement(s) missing, %zu pending%s",
@@ -187,12 +237,20 @@ static void decide(audit_ctx *c)
     } else if (c->identity_doubt) {
         r->verdict = AUDIT_INCONCLUSIVE;
         r->verdict_reason = audit_printf(c, "requirements hold, but %s", c->identity_doubt);
+    } else if (facts_unreadable(c->f)) {   /* the CLI stops before (exit 3); never compliant anyway */
+        r->verdict = AUDIT_INCONCLUSIVE;
+        r->verdict_reason = audit_printf(c, "requirements hold, but the evidence is corrupt: %s", facts_unreadable(c->f));
     } else if (r->build.effective != 6003 || !c->f->files_available || !r->build.kernel) {
         r->verdict = AUDIT_INCONCLUSIVE;
         r->verdict_reason = audit_printf(
             c, "%s", !c->f->files_available
                          ? "requirements hold in the registry, but file versions are unavailable (hive files only): build 6003 cannot be confirmed from ntoskrnl.exe"
                          : "requirements hold, but the kernel's version could not be read: build 6003 cannot be confirmed");
+    } else if ((unknown = unknown_markers(c)) != NULL) {
+        r->verdict = AUDIT_INCONCLUSIVE;
+        r->verdict_reason = audit_printf(c, "build 6003, every requirement satisfied, but whether a reboot is pending "
+                                            "is unknown: %s could not be read", unknown);
+        free(unknown);
     } else {
         r->verdict = AUDIT_COMPLIANT;
         r->verdict_reason = audit_printf(c, "build 6003, every requirement satisfied, no reboot pending");
@@ -217,6 +275,7 @@ int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, a
         audit_plan(&c);
         decide(&c);
     }
+    copy_fact_warnings(&c);
     free(c.kbs);
     free(c.identity_doubt);
     if (c.oom) {

@@ -163,7 +163,10 @@ void audit_pending(audit_ctx *c)
     if (p->pending_file_renames.present && p->pending_file_renames.value > 0)
         audit_add_pending(c, "%s holds %u file operation(s)", p->pending_file_renames.source,
                           p->pending_file_renames.value);
-    if (p->pending_xml_operations.present)
+    if (p->pending_xml_operations.present && p->pending_xml_error)
+        audit_add_pending(c, "%s exists but could not be read (%s): a reboot is taken to be pending",
+                          p->pending_xml_operations.source, p->pending_xml_error);
+    else if (p->pending_xml_operations.present)
         audit_add_pending(c, "%s exists (%u pending operation(s))", p->pending_xml_operations.source,
                           p->pending_xml_operations.value);
     for (size_t i = 0; i < c->f->npackages; i++) {

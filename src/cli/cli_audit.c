@@ -43,7 +43,8 @@ const char cli_audit_help[] =
     "  1  not compliant (a requirement missing or pending, build 6002, a reboot pending),\n"
     "     or inconclusive (compliance cannot be shown from the evidence given)\n"
     "  2  usage error, a bad --db file, or the --output file cannot be written\n"
-    "  3  evidence unreadable (no readable SOFTWARE hive, a corrupt one)\n"
+    "  3  evidence unreadable: no readable SOFTWARE hive, a SYSTEM hive that is there but\n"
+    "     unreadable, or a corrupt key or value the audit depends on (or one of the wrong type)\n"
     "  4  not covered: the target is not Windows Server 2008 SP2 (e.g. 2008 R2, Vista)\n";
 
 typedef struct audit_cli_opts {
@@ -154,6 +155,15 @@ int cli_audit(int argc, char **argv)
     kb_facts f;
     if (facts_gather(t, &f, &err) != 0) {
         fprintf(stderr, "kbaudit audit: evidence unreadable: %s\n", err.msg);
+        target_close(t);
+        kbdb_free(db);
+        return EXIT_UNREADABLE;
+    }
+    /* a corrupt structure the audit depends on (or an unreadable SYSTEM hive): no verdict */
+    const char *corrupt = facts_unreadable(&f);
+    if (corrupt) {
+        fprintf(stderr, "kbaudit audit: evidence unreadable: %s\n", corrupt);
+        facts_free(&f);
         target_close(t);
         kbdb_free(db);
         return EXIT_UNREADABLE;

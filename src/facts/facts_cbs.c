@@ -68,17 +68,25 @@ static void read_registry_package(kb_facts *f, kb_target *t, facts_package *p)
     p->source = facts_source(KB_HIVE_SOFTWARE, key.data, NULL);
     p->has_key = true;
     kb_error e = {0};
+    /* CurrentState decides the audit: a corrupt one makes the hive corrupt */
     if (target_reg_dword(t, KB_HIVE_SOFTWARE, key.data, "CurrentState", &p->state, &e) == 0)
         p->has_state = true;
     else if (e.kind != KB_ERR_NOTFOUND)
-        facts_warn(f, "%s\\CurrentState: %s", p->source, e.msg);
+        facts_corrupt(f, KB_HIVE_SOFTWARE, "%s\\CurrentState: %s", p->source, e.msg);
+    /* the install client and time are only shown: a corrupt one is a warning */
+    e.kind = KB_OK;
     if (target_reg_string(t, KB_HIVE_SOFTWARE, key.data, "InstallClient", &s, &e) == 0)
         p->install_client = strdup(s.data ? s.data : "");
+    else if (e.kind != KB_ERR_NOTFOUND)
+        facts_warn(f, "%s\\InstallClient: %s", p->source, e.msg);
     uint32_t hi, lo;
+    e.kind = KB_OK;
     if (target_reg_dword(t, KB_HIVE_SOFTWARE, key.data, "InstallTimeHigh", &hi, &e) == 0 &&
         target_reg_dword(t, KB_HIVE_SOFTWARE, key.data, "InstallTimeLow", &lo, &e) == 0) {
         p->has_install_time = true;
         p->install_time = (uint64_t)hi << 32 | lo;
+    } else if (e.kind != KB_ERR_NOTFOUND) {
+        facts_warn(f, "%s\\InstallTime: %s", p->source, e.msg);
     }
     kb_buf_free(&key);
     kb_buf_free(&s);
@@ -131,12 +139,16 @@ static char **list_manifests(kb_facts *f, kb_target *t, size_t *n)
 
 void facts_gather_packages(kb_facts *f, kb_target *t)
 {
-    char **keys = NULL;
-    size_t nkeys = 0, nmums = 0;
+    char **keys = NULL, **odd = NULL;
+    size_t nkeys = 0, nodd = 0, nmums = 0;
     kb_error e = {0};
-    if (target_reg_subkeys(t, KB_HIVE_SOFTWARE, CBS_KEY "\\Packages", &keys, &nkeys, &e) != 0 &&
+    if (target_reg_subkeys(t, KB_HIVE_SOFTWARE, CBS_KEY "\\Packages", &keys, &nkeys, &odd, &nodd, &e) != 0 &&
         e.kind != KB_ERR_NOTFOUND)
-        facts_warn(f, "SOFTWARE\\" CBS_KEY "\\Packages: %s", e.msg);
+        facts_corrupt(f, KB_HIVE_SOFTWARE, "SOFTWARE\\" CBS_KEY "\\Packages: %s", e.msg);
+    for (size_t i = 0; i < nodd; i++)
+        facts_warn(f, "SOFTWARE\\" CBS_KEY "\\Packages: skipped the subkey \"%s\": a NUL or backslash in "
+                      "its name, so no key path reaches it", odd[i]);
+    target_free_names(odd, nodd);
     char **mums = list_manifests(f, t, &nmums);
     bool *matched = calloc(nmums ? nmums : 1, sizeof *matched);
     kb_buf want = KB_BUF_INIT;

@@ -37,12 +37,26 @@ char *facts_source(kb_hive_id hive, const char *key, const char *value)
     return b.data;
 }
 
-/* A failure other than "not found" is worth a warning: a corrupt key, a value of the wrong
- * type, an unreadable SYSTEM hive (reported once, by facts_gather). */
-static void warn_unless_missing(kb_facts *f, const kb_error *e, const char *what)
+void facts_corrupt(kb_facts *f, kb_hive_id hive, const char *fmt, ...)
 {
-    if (e->kind != KB_ERR_NOTFOUND)
-        facts_warn(f, "%s: %s", what, e->msg);
+    char msg[KB_ERROR_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    facts_hive *h = &f->hives[hive];
+    h->corrupt = true;
+    if (h->error == NULL)
+        h->error = strdup(msg);
+    facts_warn(f, "%s", msg);
+}
+
+/* A failure other than "not found" is a corrupt structure (or a value of the wrong type) the
+ * audit depends on; an unreadable SYSTEM hive is reported once, by facts_gather. */
+static void corrupt_unless_missing(kb_facts *f, kb_hive_id hive, const kb_error *e, const char *what)
+{
+    if (e->kind != KB_ERR_NOTFOUND && f->hives[hive].readable)
+        facts_corrupt(f, hive, "%s: %s", what, e->msg);
 }
 
 void facts_read_str(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, const char *value,
@@ -56,8 +70,7 @@ void facts_read_str(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key,
         return;
     }
     kb_buf_free(&b);
-    if (target_hive_path(t, hive) != NULL)
-        warn_unless_missing(f, &e, out->source ? out->source : value);
+    corrupt_unless_missing(f, hive, &e, out->source ? out->source : value);
 }
 
 void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, const char *value,
@@ -69,8 +82,9 @@ void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key,
         out->present = true;
         return;
     }
-    if (target_hive_path(t, hive) != NULL)
-        warn_unless_missing(f, &e, out->source ? out->source : value);
+    if (!f->hives[hive].readable)
+        out->unavailable = true;
+    corrupt_unless_missing(f, hive, &e, out->source ? out->source : value);
 }
 
 void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, fact_flag *out)
@@ -81,8 +95,7 @@ void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key
         out->known = true;
         return;
     }
-    if (target_hive_path(t, hive) != NULL)
-        warn_unless_missing(f, &e, out->source ? out->source : key);
+    corrupt_unless_missing(f, hive, &e, out->source ? out->source : key);
 }
 
 const char *facts_control_set(const kb_facts *f, char buf[32])
@@ -107,10 +120,25 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
     f->system_path = facts_strdup(target_hive_path(t, KB_HIVE_SYSTEM));
     f->files_available = target_files_available(t);
     kb_error e = {0};
+    f->hives[KB_HIVE_SOFTWARE].given = f->hives[KB_HIVE_SOFTWARE].readable = true;
+    f->hives[KB_HIVE_SYSTEM].given = f->system_path != NULL;
     if (f->system_path == NULL)
         facts_warn(f, "no SYSTEM hive: control set, architecture and pending file renames are unknown");
     else if (target_hive(t, KB_HIVE_SYSTEM, &e) == NULL)
-        facts_warn(f, "SYSTEM hive unreadable, its facts are unknown: %s", e.msg);
+        facts_corrupt(f, KB_HIVE_SYSTEM, "SYSTEM hive unreadable, its facts are unknown: %s", e.msg);
+    else
+        f->hives[KB_HIVE_SYSTEM].readable = true;
+    for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM; i++) {
+        const regf_hive *h = f->hives[i].readable ? target_hive(t, (kb_hive_id)i, NULL) : NULL;
+        const regf_header *hd = h ? regf_get_header(h) : NULL;
+        if (hd && hd->dirty) {
+            f->hives[i].dirty = true;
+            facts_warn(f, "%s hive %s is dirty (base block sequence numbers %u and %u differ): its transaction "
+                          "logs (.LOG1/.LOG2) are not replayed, so changes made shortly before the copy may be missing",
+                       target_hive_name((kb_hive_id)i), target_hive_path(t, (kb_hive_id)i), hd->seq_primary,
+                       hd->seq_secondary);
+        }
+    }
     facts_gather_os(f, t);
     const fact_num *cs = &f->current_control_set;
     if (cs->present && (cs->value < 1 || cs->value > CONTROL_SET_MAX))
@@ -159,10 +187,20 @@ void facts_free(kb_facts *f)
     free(pd->cbs_reboot_in_progress.source), free(pd->wu_reboot_required.source);
     free(pd->cbs_execute_state.source), free(pd->pending_file_renames.source);
     free(pd->pending_xml_operations.source);
+    free(pd->pending_xml_error);
+    free(f->hives[KB_HIVE_SOFTWARE].error), free(f->hives[KB_HIVE_SYSTEM].error);
     for (size_t i = 0; i < f->nwarnings; i++)
         free(f->warnings[i]);
     free(f->warnings);
     memset(f, 0, sizeof *f);
+}
+
+const char *facts_unreadable(const kb_facts *f)
+{
+    for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM; i++)
+        if (f->hives[i].corrupt)
+            return f->hives[i].error ? f->hives[i].error : "a hive is corrupt";
+    return NULL;
 }
 
 const char *facts_state_name(uint32_t state)

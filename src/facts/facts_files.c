@@ -37,6 +37,7 @@ static void read_version(facts_file *x, const char *host)
     memset(&vi, 0, sizeof vi);
     if (pe_open_file(host, &pe, &e) != 0 || pe_version_read(pe, &vi, &e) != 0) {
         x->error = strdup(e.msg);
+        pe_version_info_free(&vi);   /* a failed read may leave parts allocated */
         pe_close(pe);
         return;
     }

@@ -9,6 +9,9 @@
 
 /* Adds a warning line (printf-style). Out of memory is ignored: warnings are best effort. */
 void facts_warn(kb_facts *f, const char *fmt, ...) KB_PRINTF(2, 3);
+/* A corrupt structure (or a value of the wrong type) in HIVE that the audit depends on: sets
+ * the hive's corrupt flag, keeps the first message, and warns (printf-style). */
+void facts_corrupt(kb_facts *f, kb_hive_id hive, const char *fmt, ...) KB_PRINTF(3, 4);
 /* "SOFTWARE\key\value" (value may be NULL for a key), malloc'ed. */
 char *facts_source(kb_hive_id hive, const char *key, const char *value);
 char *facts_strdup(const char *s);

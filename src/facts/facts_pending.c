@@ -42,21 +42,44 @@ static void gather_renames(kb_facts *f, kb_target *t)
     snprintf(key, sizeof key, "%s\\Control\\Session Manager", set ? set : "CurrentControlSet");
     fact_num *out = &f->pending.pending_file_renames;
     out->source = facts_source(KB_HIVE_SYSTEM, key, "PendingFileRenameOperations");
-    if (target_hive(t, KB_HIVE_SYSTEM, NULL) == NULL)
-        out->unavailable = true;   /* no SYSTEM hive given, or unreadable (warned) */
-    if (set == NULL)
-        return;
+    /* unknown unless the value is read, or its key is there without it */
+    out->unavailable = true;
+    if (!f->hives[KB_HIVE_SYSTEM].readable)
+        return;   /* no SYSTEM hive given, or unreadable (warned) */
+    if (set == NULL) {
+        if (!f->current_control_set.present && !f->hives[KB_HIVE_SYSTEM].corrupt)
+            facts_warn(f, "SYSTEM\\Select\\Current is absent: the current control set, hence "
+                          "PendingFileRenameOperations, is unknown");
+        return;   /* out of range: facts_gather warned */
+    }
     kb_buf data = KB_BUF_INIT;
     uint32_t type;
     kb_error e = {0};
-    if (target_reg_value(t, KB_HIVE_SYSTEM, key, "PendingFileRenameOperations", &data, &type, &e) == 0) {
-        out->present = true;
-        out->value = rename_pairs((const uint8_t *)data.data, data.len);
+    bool exists = false;
+    if (target_reg_key_exists(t, KB_HIVE_SYSTEM, key, &exists, &e) != 0) {
+        facts_corrupt(f, KB_HIVE_SYSTEM, "SYSTEM\\%s: %s", key, e.msg);
+    } else if (!exists) {
+        facts_warn(f, "SYSTEM\\%s does not exist (Select\\Current is %u): PendingFileRenameOperations is unknown",
+                   key, f->current_control_set.value);
+    } else if (target_reg_value(t, KB_HIVE_SYSTEM, key, "PendingFileRenameOperations", &data, &type, &e) == 0) {
+        if (type != 7) {   /* REG_MULTI_SZ */
+            char tn[24];
+            snprintf(tn, sizeof tn, "%s", regf_type_name(type) ? regf_type_name(type) : "");
+            if (!tn[0])
+                snprintf(tn, sizeof tn, "type %u", (unsigned)type);
+            facts_corrupt(f, KB_HIVE_SYSTEM, "%s: %s: the value is %s, not REG_MULTI_SZ", out->source,
+                          target_hive_path(t, KB_HIVE_SYSTEM), tn);
+        } else {
+            out->unavailable = false;
+            out->present = true;
+            out->value = rename_pairs((const uint8_t *)data.data, data.len);
+        }
     } else if (e.kind == KB_ERR_NOTFOUND) {
+        out->unavailable = false;
         out->present = true;   /* no value: no pending renames */
         out->value = 0;
     } else {
-        facts_warn(f, "%s: %s", out->source, e.msg);
+        facts_corrupt(f, KB_HIVE_SYSTEM, "%s: %s", out->source, e.msg);
     }
     kb_buf_free(&data);
 }
@@ -88,6 +111,7 @@ static void gather_pending_xml(kb_facts *f, kb_target *t)
         /* the file exists: something is pending even if we cannot count it */
         out->present = true;
         out->value = 1;
+        f->pending.pending_xml_error = strdup(e.msg);
         facts_warn(f, "winsxs\\pending.xml exists but cannot be read (counted as 1 operation): %s", e.msg);
     }
     free(host);

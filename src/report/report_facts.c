@@ -134,6 +134,21 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
     json_key(&j, "files_available"), json_bool(&j, f->files_available);
     json_object_end(&j);
 
+    json_key(&j, "hives");
+    json_object_begin(&j);
+    for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM; i++) {
+        const facts_hive *h = &f->hives[i];
+        json_key(&j, i == KB_HIVE_SOFTWARE ? "software" : "system");
+        json_object_begin(&j);
+        json_key(&j, "path"), json_string(&j, i == KB_HIVE_SOFTWARE ? f->software_path : f->system_path);
+        json_key(&j, "readable"), json_bool(&j, h->readable);
+        json_key(&j, "dirty"), json_bool(&j, h->dirty);
+        json_key(&j, "corrupt"), json_bool(&j, h->corrupt);
+        json_key(&j, "error"), json_string(&j, h->error);
+        json_object_end(&j);
+    }
+    json_object_end(&j);
+
     json_key(&j, "os");
     json_object_begin(&j);
     json_fact_str(&j, "product_name", &f->product_name);
@@ -164,6 +179,10 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
     json_fact_num(&j, "cbs_execute_state", &f->pending.cbs_execute_state, true);
     json_fact_num(&j, "pending_file_renames", &f->pending.pending_file_renames, true);
     json_fact_num(&j, "pending_xml_operations", &f->pending.pending_xml_operations, true);
+    if (f->pending.pending_xml_error) {   /* only then: the file exists but could not be read */
+        json_key(&j, "pending_xml_error");
+        json_string(&j, f->pending.pending_xml_error);
+    }
     json_fact_flag(&j, "wu_reboot_required", &f->pending.wu_reboot_required);
     json_object_end(&j);
 
@@ -194,8 +213,13 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     if (f->windows_dir)
         fprintf(out, "  Windows   %s (found by %s)\n", f->windows_dir,
                 f->windows_dir_found_by ? f->windows_dir_found_by : "?");
-    fprintf(out, "  SOFTWARE  %s\n  SYSTEM    %s\n", f->software_path,
-            f->system_path ? f->system_path : "(not available)");
+    for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM; i++) {
+        const facts_hive *h = &f->hives[i];
+        const char *path = i == KB_HIVE_SOFTWARE ? f->software_path : f->system_path;
+        fprintf(out, "  %-8s  %s%s%s%s\n", i == KB_HIVE_SOFTWARE ? "SOFTWARE" : "SYSTEM",
+                path ? path : "(not available)", h->dirty ? "  [dirty: logs not replayed]" : "",
+                h->corrupt ? "  [CORRUPT] " : "", h->corrupt && h->error ? h->error : "");
+    }
     fprintf(out, "\nOperating system:\n");
     text_str(out, "ProductName", &f->product_name);
     text_str(out, "EditionID", &f->edition_id);
@@ -250,10 +274,13 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     for (size_t i = 0; i < 3; i++) {
         if (nums[i]->present)
             fprintf(out, "  %-70s %u%s\n", nums[i]->source, nums[i]->value,
-                    i == 0 && nums[i]->value == 0xFFFFFFFFu ? " (none)" : "");
+                    i == 0 && nums[i]->value == 0xFFFFFFFFu ? " (none)"
+                    : i == 2 && pd->pending_xml_error ? " (exists but cannot be read)" : "");
         else if (nums[i]->unavailable)
             fprintf(out, "  %-70s unavailable (%s)\n", nums[i]->source ? nums[i]->source : "?",
-                    i == 2 ? "hive files only: no file evidence" : "no readable SYSTEM hive");
+                    i == 2 ? (f->files_available ? "cannot be read: see the warnings" : "hive files only: no file evidence")
+                    : i == 1 && !f->hives[KB_HIVE_SYSTEM].readable ? "no readable SYSTEM hive"
+                                                                    : "cannot be read: see the warnings");
         else
             fprintf(out, "  %-70s %s\n", nums[i]->source ? nums[i]->source : "?", "absent");
     }

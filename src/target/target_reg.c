@@ -1,4 +1,5 @@
 /* Registry reads through a target: hive + key path + value name. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,12 +40,30 @@ static int find_value(kb_target *t, kb_hive_id id, const char *key, const char *
     return regf_value_lookup(*h, k, value, v, err);
 }
 
+/* A value of another type than the one asked for is a corrupt value (KB_ERR_FORMAT), not a
+ * missing one: REG_DWORD (4) for dwords, REG_SZ (1) or REG_EXPAND_SZ (2) for strings. */
+static int check_type(const regf_hive *h, regf_off v, uint32_t want1, uint32_t want2, const char *want,
+                      const char *value, kb_error *err)
+{
+    regf_value_info vi;
+    if (regf_value_info_get(h, v, &vi, err) != 0)
+        return -1;
+    if (vi.type == want1 || vi.type == want2)
+        return 0;
+    const char *tn = regf_type_name(vi.type);
+    char num[24];
+    snprintf(num, sizeof num, "type %u", (unsigned)vi.type);
+    return kb_error_set(err, KB_ERR_FORMAT, "%s: value \"%s\" is %s, not %s", regf_name(h), value,
+                        tn ? tn : num, want);
+}
+
 int target_reg_string(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
                       kb_error *err)
 {
     const regf_hive *h;
     regf_off v;
-    if (find_value(t, id, key, value, &h, &v, err) != 0)
+    if (find_value(t, id, key, value, &h, &v, err) != 0 ||
+        check_type(h, v, 1, 2, "REG_SZ or REG_EXPAND_SZ", value, err) != 0)
         return -1;
     return regf_value_string(h, v, out, err);
 }
@@ -54,7 +73,7 @@ int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *v
 {
     const regf_hive *h;
     regf_off v;
-    if (find_value(t, id, key, value, &h, &v, err) != 0)
+    if (find_value(t, id, key, value, &h, &v, err) != 0 || check_type(h, v, 4, 4, "REG_DWORD", value, err) != 0)
         return -1;
     return regf_value_dword(h, v, out, err);
 }
@@ -79,11 +98,40 @@ int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *v
     return r;
 }
 
+/* NAME (LEN bytes, maybe NULs inside) with every NUL as \0 and other control characters as \xNN. */
+static char *escape_name(const char *name, size_t len)
+{
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        int r = ch == 0 ? kb_buf_puts(&b, "\\0")
+                : ch < 0x20 || ch == 0x7f ? kb_buf_printf(&b, "\\x%02x", ch)
+                : kb_buf_putc(&b, (char)ch);
+        if (r)
+            return kb_buf_free(&b), NULL;
+    }
+    return b.data ? b.data : strdup("");
+}
+
+static int push_name(char ***v, size_t *n, char *s, kb_error *err)
+{
+    char **nv = s ? realloc(*v, (*n + 1) * sizeof *nv) : NULL;
+    if (nv == NULL) {
+        free(s);
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    }
+    *v = nv;
+    nv[(*n)++] = s;
+    return 0;
+}
+
 int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
-                       kb_error *err)
+                       char ***skipped, size_t *nskipped, kb_error *err)
 {
     *names = NULL;
     *n = 0;
+    if (skipped)
+        *skipped = NULL, *nskipped = 0;
     const regf_hive *h;
     regf_off k;
     regf_offlist kids = {0};
@@ -100,7 +148,10 @@ int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***nam
         kb_buf_reset(&name);
         if (regf_key_name(h, kids.v[i], &name, err) != 0)
             r = -1;
-        else if (((*names)[i] = strdup(name.data ? name.data : "")) == NULL)
+        else if (name.data && (strlen(name.data) != name.len || strchr(name.data, '\\')))
+            /* a NUL or a backslash inside: no key path reaches it */
+            r = skipped ? push_name(skipped, nskipped, escape_name(name.data, name.len), err) : 0;
+        else if (((*names)[*n] = strdup(name.data ? name.data : "")) == NULL)
             r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
         else
             ++*n;
@@ -111,6 +162,10 @@ int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***nam
         target_free_names(*names, *n);
         *names = NULL;
         *n = 0;
+        if (skipped) {
+            target_free_names(*skipped, *nskipped);
+            *skipped = NULL, *nskipped = 0;
+        }
     }
     return r;
 }

@@ -61,6 +61,12 @@ static void host(kb_facts *f, kb_arch arch, const char *reg, uint16_t kbuild, ui
     }
     f->pending.cbs_execute_state.present = true;
     f->pending.cbs_execute_state.value = 0xFFFFFFFFu;
+    /* every other pending marker read and not set (pending.xml absent) */
+    fact_flag *flags[] = {&f->pending.cbs_reboot_pending, &f->pending.cbs_packages_pending,
+                          &f->pending.cbs_reboot_in_progress, &f->pending.wu_reboot_required};
+    for (size_t i = 0; i < 4; i++)
+        flags[i]->known = true;
+    f->pending.pending_file_renames.present = true;
 }
 
 /* Adds a System32 file (a month's marker file, or the PAE kernel) with a version. */
@@ -471,6 +477,90 @@ static void test_pending_markers(void **state)
     facts_free(&f);
 }
 
+/* A host at 6003 with every requirement installed (compliant until a test spoils it). */
+static void compliant_host(kb_facts *f)
+{
+    host(f, KB_ARCH_X64, "6003", 6003, 20489);
+    prerequisites(f);
+    package(f, 4493471, 0x70);
+}
+
+/* "No reboot pending" needs every marker known; an unknown one keeps a compliant host from
+ * being called compliant, and names the marker. */
+static void test_unknown_marker_is_inconclusive(void **state)
+{
+    (void)state;
+    kb_facts f;
+    compliant_host(&f);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    audit_result_free(&r);
+    f.pending.pending_file_renames.present = false;
+    f.pending.pending_file_renames.unavailable = true;
+    f.pending.pending_file_renames.source = strdup("SYSTEM\\X\\PendingFileRenameOperations");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.verdict_reason, "SYSTEM\\X\\PendingFileRenameOperations"));
+    audit_result_free(&r);
+    f.pending.pending_file_renames.present = true;
+    f.pending.pending_file_renames.unavailable = false;
+    f.pending.wu_reboot_required.known = false;
+    f.pending.wu_reboot_required.source = strdup("SOFTWARE\\RebootRequired");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_non_null(strstr(r.verdict_reason, "SOFTWARE\\RebootRequired"));
+    audit_result_free(&r);
+    f.pending.wu_reboot_required.known = true;
+    /* facts that record a corrupt hive are never compliant (the CLI stops with exit 3 first) */
+    f.hives[KB_HIVE_SYSTEM].corrupt = true;
+    f.hives[KB_HIVE_SYSTEM].error = strdup("SYSTEM\\Select\\Current: bad");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_non_null(strstr(r.verdict_reason, "Select"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* Every facts warning is an audit warning, "evidence: " first, once. */
+static void test_fact_warnings_copied(void **state)
+{
+    (void)state;
+    kb_facts f;
+    compliant_host(&f);
+    f.warnings = calloc(2, sizeof *f.warnings);
+    f.warnings[0] = strdup("SOFTWARE hive x is dirty");
+    f.warnings[1] = strdup("SOFTWARE hive x is dirty");
+    f.nwarnings = 2;
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    size_t n = 0;
+    for (size_t i = 0; i < r.nwarnings; i++)
+        n += strcmp(r.warnings[i], "evidence: SOFTWARE hive x is dirty") == 0;
+    assert_int_equal(n, 1);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);   /* a warning alone changes no verdict */
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* A pending.xml that exists but cannot be read: reboot pending, and said so. */
+static void test_pending_xml_unreadable(void **state)
+{
+    (void)state;
+    kb_facts f;
+    compliant_host(&f);
+    f.pending.pending_xml_operations.present = true;
+    f.pending.pending_xml_operations.value = 1;
+    f.pending.pending_xml_operations.source = strdup("Windows/winsxs/pending.xml");
+    f.pending.pending_xml_error = strdup("not XML");
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_int_equal(r.npending_reasons, 1);
+    assert_non_null(strstr(r.pending_reasons[0], "could not be read (not XML)"));
+    assert_null(strstr(r.pending_reasons[0], "pending operation(s)"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
 static void test_not_covered(void **state)
 {
     (void)state;
@@ -703,6 +793,9 @@ int main(void)
         cmocka_unit_test(test_kernel_ahead_of_registry_is_pending_reboot),
         cmocka_unit_test(test_staged_and_install_pending),
         cmocka_unit_test(test_pending_markers),
+        cmocka_unit_test(test_unknown_marker_is_inconclusive),
+        cmocka_unit_test(test_fact_warnings_copied),
+        cmocka_unit_test(test_pending_xml_unreadable),
         cmocka_unit_test(test_not_covered),
         cmocka_unit_test(test_hive_files_only_is_inconclusive),
         cmocka_unit_test(test_security_only_later_month_only),

@@ -3,8 +3,8 @@
 # for each scenario with expect-facts.json, `kbaudit facts --format json` must match it
 # (check_expect.py: packages, files, pending markers and warnings exactly), exit with its
 # "$exit_code" (default 0) and print each line of its "$stderr" on standard error;
-# with expect-audit.json, `kbaudit audit --format json` must contain it and exit with its
-# "exit_code"; the JSON must parse (python3 json) and the JUnit report must be well-formed
+# with expect-audit.json, `kbaudit audit --format json` must contain it ("$ROOT" as above), exit
+# with its "exit_code" and print each line of its "$stderr" on standard error; the JSON must parse (python3 json) and the JUnit report must be well-formed
 # XML (xmllint). usage: run_scenarios.sh KBAUDIT PYTHON SCENARIO_SRC BUILT_DIR
 set -u
 kb=$1 py=$2 src=$3 built=$4
@@ -48,11 +48,17 @@ for dir in "$src"/*/; do
         if [ "$rc" -ne "$want_rc" ]; then
             echo "FAIL $name: kbaudit audit exited $rc, expected $want_rc: $(head -c 300 "$tmp/audit.err")"; fails=$((fails + 1)); continue
         fi
+        want_err=$("$py" -c 'import json,os,sys; [print(l.replace("$ROOT", os.path.realpath(sys.argv[2]))) for l in json.load(open(sys.argv[1])).get("$stderr", [])]' "$dir/expect-audit.json" "$root")
+        missing=$(printf '%s\n' "$want_err" | while IFS= read -r line; do
+            [ -n "$line" ] && ! grep -qF -- "$line" "$tmp/audit.err" && echo "$line"; done)
+        if [ -n "$missing" ]; then
+            echo "FAIL $name: the audit's error output lacks: $missing (it is: $(cat "$tmp/audit.err"))"; fails=$((fails + 1)); continue
+        fi
         if [ "$rc" -ne 3 ]; then
             if ! "$py" -m json.tool "$tmp/audit.json" > /dev/null; then
                 echo "FAIL $name: audit JSON does not parse"; fails=$((fails + 1)); continue
             fi
-            if ! "$py" "$here/check_expect.py" "$dir/expect-audit.json" "$tmp/audit.json"; then
+            if ! "$py" "$here/check_expect.py" "$dir/expect-audit.json" "$tmp/audit.json" "$root"; then
                 echo "FAIL $name: audit differs from expect-audit.json"; fails=$((fails + 1)); continue
             fi
             "$kb" audit --root "$root" --format junit > "$tmp/audit.xml" 2>/dev/null
