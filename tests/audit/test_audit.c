@@ -660,6 +660,8 @@ static void test_unconfirmed_kind_does_not_satisfy(void **state)
 
 static void set_product_type(kb_facts *f, const char *v)
 {
+    free(f->product_type.value);   /* called again on the same facts: replace, do not leak */
+    free(f->product_type.source);
     set(&f->product_type, v);
 }
 
