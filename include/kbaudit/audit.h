@@ -62,9 +62,12 @@ typedef struct audit_build {
     uint32_t kernel;          /* third part of ntoskrnl.exe's file version; 0 = unknown */
     uint32_t effective;       /* the files decide; the registry only when files are unavailable */
     bool consistent_known;
-    bool consistent;
+    bool consistent;          /* registry = kernel, the x86 kernels agree, the kernel image's
+                                 architecture is the SYSTEM hive's */
     uint16_t kernel_version[4];
     bool has_kernel_version;
+    const char *kernel_file;  /* the file kernel_version is from: "ntoskrnl.exe", or on x86
+                                 "ntkrnlpa.exe" when the PAE kernel is the lower of the two */
 } audit_build;
 
 /* The update level the files show: the newest month whose marker file (ntoskrnl.exe, or

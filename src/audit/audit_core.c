@@ -150,12 +150,13 @@ static kb_state state_of(const facts_package *p)
 }
 
 /* One state per KB over all its packages (Package_1_for_KB..., Package_for_KB..._sc...):
- * any package in progress makes the KB pending; otherwise an installed one makes it
- * installed; a broken or uninstalling package counts only when nothing is installed. */
+ * any package in progress makes the KB pending; otherwise a broken or uninstalling package
+ * makes it "removing" (a KB partly being removed is not installed); otherwise an installed
+ * one makes it installed. */
 static int rank(kb_state s)
 {
     static const int ranks[] = {[KB_STATE_ABSENT] = 0, [KB_STATE_MANIFEST_ONLY] = 1,
-                                [KB_STATE_REMOVING] = 2, [KB_STATE_INSTALLED] = 3,
+                                [KB_STATE_INSTALLED] = 2, [KB_STATE_REMOVING] = 3,
                                 [KB_STATE_PENDING] = 4};
     return ranks[s];
 }
@@ -227,16 +228,20 @@ static void decide(audit_ctx *c)
         missing += r->reqs[i].status == AUDIT_MISSING;
         pending += r->reqs[i].status == AUDIT_PENDING;
     }
-    bool at_6002 = r->build.effective == 6002;
+    /* below 6003 in the files: 6002, or a registry-SP2 host whose kernel is older (audit_host) */
+    bool at_6002 = r->build.effective && r->build.effective < 6003;
     char *unknown = NULL;
     if (missing || pending || at_6002 || r->pending_reboot) {
         r->verdict = AUDIT_NOT_COMPLIANT;
-        r->verdict_reason = audit_printf(c, "%s%zu requirement(s) missing, %zu pending%s",
-                                         at_6002 ? "build 6002, " : "", missing, pending,
+        char build[24] = "";
+        if (at_6002)
+            snprintf(build, sizeof build, "build %u, ", r->build.effective);
+        r->verdict_reason = audit_printf(c, "%s%zu requirement(s) missing, %zu pending%s", build, missing, pending,
                                          r->pending_reboot ? ", reboot pending" : "");
-    } else if (c->identity_doubt) {
+    } else if (c->identity_doubt || c->evidence_doubt) {
         r->verdict = AUDIT_INCONCLUSIVE;
-        r->verdict_reason = audit_printf(c, "requirements hold, but %s", c->identity_doubt);
+        r->verdict_reason = audit_printf(c, "requirements hold, but %s",
+                                         c->identity_doubt ? c->identity_doubt : c->evidence_doubt);
     } else if (facts_unreadable(c->f)) {   /* the CLI stops before (exit 3); never compliant anyway */
         r->verdict = AUDIT_INCONCLUSIVE;
         r->verdict_reason = audit_printf(c, "requirements hold, but the evidence is corrupt: %s", facts_unreadable(c->f));
@@ -265,7 +270,7 @@ int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, a
     memset(out, 0, sizeof *out);
     out->months_behind = -1;
     out->months_behind_at_most = -1;
-    audit_ctx c = {facts, db, opt ? opt : &defaults, out, NULL, 0, false, NULL};
+    audit_ctx c = {facts, db, opt ? opt : &defaults, out, NULL, 0, false, NULL, NULL};
     index_packages(&c);
     if (audit_host(&c)) {
         audit_level_from_files(&c);
@@ -278,6 +283,7 @@ int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, a
     copy_fact_warnings(&c);
     free(c.kbs);
     free(c.identity_doubt);
+    free(c.evidence_doubt);
     if (c.oom) {
         audit_result_free(out);
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory during the audit");

@@ -1,11 +1,31 @@
 /* The host: is it covered (Windows Server 2008 SP2, x86 or x64), which build is it at
  * (registry and kernel file, the files decide), and is a reboot pending. */
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "audit_internal.h"
+
+void audit_doubt(audit_ctx *c, const char *fmt, ...)
+{
+    if (c->evidence_doubt)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    c->evidence_doubt = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (c->evidence_doubt)
+        vsnprintf(c->evidence_doubt, (size_t)n + 1, fmt, ap);
+    else
+        c->oom = true;
+    va_end(ap);
+}
 
 static bool contains_ci(const char *s, const char *needle)
 {
@@ -37,6 +57,17 @@ static bool not_covered(audit_ctx *c, const char *fmt, const char *detail)
     return false;
 }
 
+static bool not_covered_build(audit_ctx *c, const char *what, const char *build, const char *detail)
+{
+    audit_result *r = c->r;
+    r->verdict = AUDIT_NOT_COVERED;
+    r->exit_code = 4;
+    r->verdict_reason = audit_printf(c, "%s says build %s%s: Windows Server 2008 must be at Service Pack 2 (build "
+                                        "6002 or 6003); RTM reports 6001 (it shipped at SP1 level)",
+                                     what, build, detail);
+    return false;
+}
+
 static void read_build(audit_ctx *c)
 {
     const kb_facts *f = c->f;
@@ -62,28 +93,57 @@ static void read_build(audit_ctx *c)
         audit_warn(c, "the kernel's file version could not be read (%s): the build rests on the registry",
                    k && k->error ? k->error : k && k->present ? "no version resource" : "ntoskrnl.exe not found");
     }
+    char v[24], v2[24];
+    /* x86 ships two kernels; which one boots (PAE or not) is not known from the files: the
+     * lower version decides, so that neither is taken for more than it shows */
+    const char *kname = "ntoskrnl.exe";
+    bool kernels_disagree = false;
     const facts_file *pae = facts_find_file(f, "kernel-pae");
     if (b->has_kernel_version && pae && pae->present && !pae->error && pae->has_version &&
         kbdb_version_cmp(pae->file_version, b->kernel_version) != 0) {
-        char v1[24], v2[24];
-        audit_warn(c, "ntoskrnl.exe is %s but the PAE kernel ntkrnlpa.exe is %s",
-                   audit_version(b->kernel_version, v1), audit_version(pae->file_version, v2));
+        kernels_disagree = true;
+        bool pae_lower = kbdb_version_cmp(pae->file_version, b->kernel_version) < 0;
+        audit_warn(c, "ntoskrnl.exe is %s but the PAE kernel ntkrnlpa.exe is %s: which of the two boots is not known "
+                      "from the files, so the lower one (%s) decides the build and the level",
+                   audit_version(b->kernel_version, v), audit_version(pae->file_version, v2),
+                   pae_lower ? "ntkrnlpa.exe" : "ntoskrnl.exe");
+        if (pae_lower) {
+            memcpy(b->kernel_version, pae->file_version, sizeof b->kernel_version);
+            b->kernel = pae->file_version[2];
+            kname = "ntkrnlpa.exe";
+        }
     }
+    /* the kernel image's machine type against the SYSTEM hive's architecture */
+    bool arch_mismatch = false;
+    if (b->has_kernel_version && k && k->machine && f->arch_source && strcmp(f->arch_source, "SYSTEM environment") == 0) {
+        kb_arch karch = k->machine == 0x14c ? KB_ARCH_X86 : k->machine == 0x8664 ? KB_ARCH_X64
+                        : k->machine == 0x200 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
+        if (karch != KB_ARCH_UNKNOWN && f->arch != KB_ARCH_UNKNOWN && karch != f->arch) {
+            arch_mismatch = true;
+            audit_warn(c, "the SYSTEM hive says %s (PROCESSOR_ARCHITECTURE) but ntoskrnl.exe is an %s image: the kernel "
+                          "file and the hive do not describe the same installation, so its version (%s) cannot confirm "
+                          "the build",
+                       facts_arch_name(f->arch), facts_arch_name(karch), audit_version(b->kernel_version, v));
+            audit_doubt(c, "the SYSTEM hive says %s but ntoskrnl.exe is an %s image: the kernel file cannot confirm the "
+                           "build", facts_arch_name(f->arch), facts_arch_name(karch));
+        }
+    }
+    b->kernel_file = b->has_kernel_version ? kname : NULL;
     b->effective = b->kernel ? b->kernel : b->registry;
-    if (b->kernel && b->registry) {
+    if (b->kernel && (b->registry || kernels_disagree || arch_mismatch)) {
         b->consistent_known = true;
-        b->consistent = b->kernel == b->registry;
+        b->consistent = b->kernel == b->registry && !kernels_disagree && !arch_mismatch;
     }
-    char v[24];
-    if (b->consistent_known && !b->consistent) {
+    if (b->kernel && b->registry && b->kernel != b->registry && b->kernel >= 6002) {
         if (b->registry > b->kernel)
-            audit_warn(c, "registry says build %u but ntoskrnl.exe is %s: the update that raised the build is "
+            audit_warn(c, "registry says build %u but %s is %s: the update that raised the build is "
                           "waiting for a reboot or failed; the files decide: build %u",
-                       b->registry, audit_version(b->kernel_version, v), b->kernel);
+                       b->registry, kname, audit_version(b->kernel_version, v), b->kernel);
         else
-            audit_warn(c, "ntoskrnl.exe is %s but the registry still says build %u: CurrentBuildNumber is "
-                          "written at boot, so the host has not restarted into the new kernel",
-                       audit_version(b->kernel_version, v), b->registry);
+            audit_warn(c, "%s is %s but the registry still says build %u: the host has probably not restarted "
+                          "into the new kernel (the registry's build is expected to be rewritten at boot; inferred, "
+                          "unconfirmed for NT 6.0, kb-facts.md §6.1)",
+                       kname, audit_version(b->kernel_version, v), b->registry);
     }
 }
 
@@ -137,11 +197,31 @@ bool audit_host(audit_ctx *c)
                    edition ? "EditionID" : "ProductType alone");
     if (product && !contains_ci(product, "2008"))
         return not_covered(c, "detected \"%s\": not Windows Server 2008", product);
-    uint32_t build = r->build.effective;
-    if (build && build != 6002 && build != 6003)
-        return not_covered(c, "detected build %s: Windows Server 2008 must be at Service Pack 2 (build 6002 or 6003); "
-                              "RTM reports 6001 (it shipped at SP1 level)",
-                           f->current_build_number.value ? f->current_build_number.value : "?");
+    /* the registry names the service pack level: 6000/6001 is before SP2 (2008 RTM reports
+     * 6001, kb-facts.md §1), not covered; a registry at SP2 with an older kernel file is a
+     * broken SP2 installation, audited (and never compliant, the files decide) */
+    uint32_t reg = r->build.registry, ker = r->build.kernel;
+    char kv[24];
+    if (reg && reg != 6002 && reg != 6003) {
+        char detail[96] = "";
+        if (ker && ker != reg)
+            snprintf(detail, sizeof detail, "; ntoskrnl.exe is %s", audit_version(r->build.kernel_version, kv));
+        char regs[16];
+        snprintf(regs, sizeof regs, "%u", reg);
+        return not_covered_build(c, "the registry's CurrentBuildNumber", regs, detail);
+    }
+    if (!reg && ker && ker != 6002 && ker != 6003)
+        return not_covered_build(c, "ntoskrnl.exe", audit_version(r->build.kernel_version, kv),
+                                 " (the registry gives no build)");
+    if (ker && ker > 6003)
+        return not_covered_build(c, "ntoskrnl.exe", audit_version(r->build.kernel_version, kv), "");
+    if (ker && ker < 6002) {
+        audit_warn(c, "the registry says build %u (Service Pack 2) but ntoskrnl.exe is %s (build %u, older than Service "
+                      "Pack 2's 6002): Service Pack 2 is not in effect in the files (a failed or rolled-back SP2 "
+                      "installation, or a kernel file from another installation); the files decide: build %u, not "
+                      "compliant; repair Service Pack 2 before the updates below",
+                   reg, audit_version(r->build.kernel_version, kv), ker, ker);
+    }
     if (f->arch == KB_ARCH_IA64)
         return not_covered(c, "%s", "detected an Itanium (IA-64) system: kbaudit covers x86 and x64");
     if (f->arch == KB_ARCH_UNKNOWN)
@@ -173,9 +253,13 @@ void audit_pending(audit_ctx *c)
         const facts_package *pk = &c->f->packages[i];
         if (pk->has_state && pk->state == 0x60)
             audit_add_pending(c, "package %s is install-pending (CurrentState 0x60)", pk->identity);
+        else if (pk->has_state && pk->state == 0x05)
+            audit_add_pending(c, "package %s is uninstall-pending (CurrentState 0x05): its removal waits for a restart",
+                              pk->identity);
     }
     const audit_build *b = &c->r->build;
-    if (b->consistent_known && b->kernel > b->registry)
-        audit_add_pending(c, "ntoskrnl.exe is build %u but the registry (written at boot) says %u", b->kernel,
-                          b->registry);
+    if (b->registry && b->kernel > b->registry)
+        audit_add_pending(c, "the kernel file is build %u but the registry says %u (the registry's build is expected "
+                             "to be rewritten at boot: inferred, unconfirmed for NT 6.0)",
+                          b->kernel, b->registry);
 }

@@ -29,6 +29,7 @@ typedef struct audit_ctx {
     size_t nkbs;
     bool oom;
     char *identity_doubt;     /* why the product's identity is in doubt: never compliant */
+    char *evidence_doubt;     /* why the evidence contradicts itself: never compliant */
 } audit_ctx;
 
 /* "6.0.6003.20489" into buf (24 bytes). */
@@ -40,6 +41,8 @@ const char *audit_date(kbdb_date d, char buf[16]);
 void audit_warn(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 char *audit_printf(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 void audit_add_pending(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
+/* The evidence contradicts itself: the verdict is at best inconclusive (the first reason is kept). */
+void audit_doubt(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 
 kb_state audit_kb_state(const audit_ctx *c, uint32_t kb);
 const kb_status *audit_kb_status(const audit_ctx *c, uint32_t kb);   /* NULL if no package */
@@ -57,6 +60,9 @@ const kbdb_update *audit_partner(const audit_ctx *c, const kbdb_update *u, kbdb_
 /* The newest rollup whose file threshold the host's files reach, or NULL; *lower_bound tells
  * whether later months cannot be told apart from it. */
 const kbdb_update *audit_files_level(const audit_ctx *c, bool *lower_bound);
+/* Is installed rollup package u in effect in the files (its own threshold, or for a month
+ * without one the newest earlier threshold, rollups being cumulative)? */
+bool audit_in_effect(const audit_ctx *c, const kbdb_update *u);
 /* Sets result.level from the files (before the requirements are judged). */
 void audit_level_from_files(audit_ctx *c);
 

@@ -130,21 +130,57 @@ const char *audit_threshold_text(const audit_ctx *c, const kbdb_update *u, char 
         audit_version(host_file(c, name)->file_version, h);
     uint16_t w[4];
     memcpy(w, want, sizeof w);
+    /* on x86 the kernel's version may be ntkrnlpa.exe's (the lower of the two kernels) */
+    if (strcmp(name, "ntoskrnl.exe") == 0 && c->r->build.kernel_file)
+        name = c->r->build.kernel_file;
     snprintf(buf, n, "%s %s, threshold %s", name, h, audit_version(w, v));
     return buf;
 }
 
-/* Is installed rollup package u in effect? Not when its own threshold is not reached, or
- * (no threshold) when the files show an exact level older than its month. */
-static bool in_effect(const audit_ctx *c, const kbdb_update *u)
+/* The newest rollup of u's date or earlier with a file threshold (u itself when it has one):
+ * rollups are cumulative, so u implies at least that level. NULL if none. */
+static const kbdb_update *threshold_rollup(const audit_ctx *c, const kbdb_update *u)
 {
-    int reach = audit_reaches(c, u);
+    const char *name;
+    const uint16_t *want;
+    if (threshold_of(u, &name, &want))
+        return u;
+    const kbdb_update *best = NULL;
+    for (size_t i = 0; i < c->db->nupdates; i++) {
+        const kbdb_update *v = &c->db->updates[i];
+        if (v->kind == KBDB_KIND_ROLLUP && kbdb_date_cmp(v->date, u->date) <= 0 && threshold_of(v, &name, &want) &&
+            (best == NULL || kbdb_date_cmp(v->date, best->date) > 0))
+            best = v;
+    }
+    return best;
+}
+
+/* Is installed rollup package u in effect? Not when its own threshold is not reached, nor
+ * (no threshold of its own) when the newest earlier threshold is not reached (rollups are
+ * cumulative), nor when the files show an exact level older than its month. */
+bool audit_in_effect(const audit_ctx *c, const kbdb_update *u)
+{
+    const kbdb_update *t = threshold_rollup(c, u);
+    int reach = t ? audit_reaches(c, t) : -1;
     if (reach == 0)
         return false;
-    if (reach == 1)
+    if (reach == 1 && t == u)
         return true;
     const audit_level *l = &c->r->level;
     return !(l->known && !l->lower_bound && audit_months(l->date) < audit_months(u->date));
+}
+
+/* Why the files do not show installed rollup u, in words, into buf. */
+static const char *not_shown_text(const audit_ctx *c, const kbdb_update *u, char *buf, size_t n)
+{
+    const kbdb_update *t = threshold_rollup(c, u);
+    char th[96], d[16];
+    if (t == u || t == NULL)
+        return audit_threshold_text(c, u, buf, n);
+    snprintf(buf, n, "no file threshold is known for its month; the newest known threshold before it, of KB%u (%s), "
+                     "is not reached: %s",
+             t->kb, audit_date(t->date, d), audit_threshold_text(c, t, th, sizeof th));
+    return buf;
 }
 
 void audit_level_from_files(audit_ctx *c)
@@ -174,17 +210,18 @@ static void rollup_level(audit_ctx *c)
 {
     audit_result *r = c->r;
     audit_level *l = &r->level;
-    char d1[16], d2[16], t[96];
+    char d1[16], d2[16];
     /* the newest rollup package installed and in effect; a newer one the files contradict is a warning */
     const kbdb_update *pkg = NULL;
     for (size_t i = 0; i < c->nkbs; i++) {
         const kbdb_update *u = c->kbs[i].state == KB_STATE_INSTALLED ? kbdb_find(c->db, c->kbs[i].kb) : NULL;
         if (u == NULL || u->kind != KBDB_KIND_ROLLUP)
             continue;
-        if (!in_effect(c, u)) {
+        if (!audit_in_effect(c, u)) {
+            char why[320];
             audit_warn(c, "KB%u (rollup, %s) is installed per the CBS package registry, but the files do not show it "
                           "(%s): the install is waiting for a reboot or failed; the level is what the files show",
-                       u->kb, audit_date(u->date, d1), audit_threshold_text(c, u, t, sizeof t));
+                       u->kb, audit_date(u->date, d1), not_shown_text(c, u, why, sizeof why));
             continue;
         }
         if (pkg == NULL || kbdb_date_cmp(u->date, pkg->date) > 0)
@@ -205,10 +242,15 @@ static void rollup_level(audit_ctx *c)
             l->security_only_kb = sec ? sec->kb : 0;
             l->lower_bound = false;
             l->evidence_kind = r->newest_rollup_evidence;
+            const char *name;
+            const uint16_t *want;
             l->evidence = audit_printf(c, "rollup KB%u (%s) is installed (CBS package)%s", pkg->kb,
                                        audit_date(pkg->date, d1),
                                        audit_reaches(c, pkg) == 1 ? " and the files reach its level"
-                                                                  : "; the database has no file threshold for it");
+                                       : !c->f->files_available ? "; file versions are unavailable (hive files only), so "
+                                                                  "the files cannot confirm it"
+                                       : threshold_of(pkg, &name, &want) ? "; its marker file could not be read"
+                                                                         : "; the database has no file threshold for it");
         } else if (l->known && audit_months(pkg->date) == audit_months(l->date) && !l->lower_bound) {
             l->evidence_kind = "package+file-version";
         }
@@ -311,7 +353,10 @@ static void esu_tail(audit_ctx *c)
     int from = r->level.known ? audit_months(level) : 0;
     const kbdb_kind monthly[] = {KBDB_KIND_ROLLUP, KBDB_KIND_SECURITY_ONLY};
     for (size_t k = 0; k < 2; k++) {
-        const kbdb_update *u = audit_newest_installed(c, monthly[k]);
+        /* a rollup counts when in effect (a package the files contradict does not) */
+        const kbdb_update *u = monthly[k] == KBDB_KIND_ROLLUP
+                                   ? (r->newest_rollup_kb ? kbdb_find(c->db, r->newest_rollup_kb) : NULL)
+                                   : audit_newest_installed(c, monthly[k]);
         if (u && audit_months(u->date) > from)
             from = audit_months(u->date);
     }

@@ -135,15 +135,43 @@ static const kbdb_update *later_security_only(const audit_ctx *c, kbdb_date mont
     return best;
 }
 
+static bool monthly_kind(kbdb_kind k)
+{
+    return k == KBDB_KIND_ROLLUP || k == KBDB_KIND_PREVIEW_ROLLUP || k == KBDB_KIND_SECURITY_ONLY;
+}
+
+/* Does the CBS package registry list any monthly update at all, in whatever state? */
 static bool any_monthly_package(const audit_ctx *c)
 {
     for (size_t i = 0; i < c->nkbs; i++) {
         const kbdb_update *u = kbdb_find(c->db, c->kbs[i].kb);
-        if (u && (c->kbs[i].state == KB_STATE_INSTALLED || c->kbs[i].state == KB_STATE_PENDING) &&
-            (u->kind == KBDB_KIND_ROLLUP || u->kind == KBDB_KIND_PREVIEW_ROLLUP || u->kind == KBDB_KIND_SECURITY_ONLY))
+        if (u && monthly_kind(u->kind))
             return true;
     }
     return false;
+}
+
+static bool valid_state(uint32_t s)
+{
+    return s == 0x70 || s == 0x80 || s == 0x50 || s == 0x30 || s == 0x40 || s == 0x60 || s == 0x65;
+}
+
+/* A package of a monthly update of `month` or later that the package registry lists in a
+ * state that is neither installed nor in progress (uninstall pending, resolved, absent,
+ * invalid, unknown), or NULL; prefers an uninstall-pending one. */
+static const facts_package *contradicting_package(const audit_ctx *c, kbdb_date month)
+{
+    const facts_package *best = NULL;
+    for (size_t i = 0; i < c->f->npackages; i++) {
+        const facts_package *p = &c->f->packages[i];
+        const kbdb_update *u = p->kb && p->has_state && !valid_state(p->state) ? kbdb_find(c->db, p->kb) : NULL;
+        if (u == NULL || !monthly_kind(u->kind) || audit_months(u->date) < audit_months(month) ||
+            audit_kb_state(c, p->kb) == KB_STATE_INSTALLED)
+            continue;
+        if (best == NULL || (p->state == 0x05 && best->state != 0x05))
+            best = p;
+    }
+    return best;
 }
 
 /* The rollup requirement: the required month's level (April 2019), reached by that rollup or
@@ -171,6 +199,19 @@ static void judge_rollup(audit_ctx *c, const kbdb_requirement *req, audit_requir
     snprintf(month, sizeof month, "%04u-%02u", reqd->date.year, reqd->date.month);
     if (inst || !sec || sec_state != KB_STATE_INSTALLED) {
         judge(c, req, out);
+        const kbdb_update *by = out->satisfied_by ? kbdb_find(c->db, out->satisfied_by) : NULL;
+        if (out->status == AUDIT_SATISFIED && by && by->kind == KBDB_KIND_ROLLUP && kernel_known &&
+            !audit_in_effect(c, by)) {
+            /* the files reach the required month, not the package's own: they decide, and
+             * the package is not named as what satisfies it (rollup_level warns) */
+            free(out->evidence);
+            out->satisfied_by = 0;
+            out->evidence_kind = "file-version";
+            out->evidence = audit_printf(c, "KB%u is installed per the CBS package registry, but the files do not show "
+                                            "its level; ntoskrnl.exe %s reaches the level of %s (at least %s)",
+                                         by->kb, kv, month, mv);
+            return;
+        }
         if (out->status != AUDIT_MISSING)
             return;
         if (sec && sec_state == KB_STATE_PENDING) {
@@ -231,9 +272,31 @@ static void judge_rollup(audit_ctx *c, const kbdb_requirement *req, audit_requir
                                      later->kb, audit_date(later->date, d), month);
         return;
     }
+    /* a package the files would otherwise stand in for: uninstall pending (the level goes
+     * with the restart) or in a state that is neither installed nor in progress */
+    const facts_package *odd = contradicting_package(c, reqd->date);
+    if (odd && odd->state == 0x05) {
+        out->status = AUDIT_MISSING;
+        out->evidence_kind = "package+file-version";
+        out->evidence = audit_printf(c, "KB%u's package %s is uninstall-pending (CurrentState 0x05) and no other rollup or "
+                                        "security-only package of %s or later is installed: the files still reach the "
+                                        "level (ntoskrnl.exe %s), but the removal waits only for a restart",
+                                     odd->kb, odd->identity, month, kv);
+        return;
+    }
     out->status = AUDIT_SATISFIED;
     out->satisfied_by = 0;
     out->evidence_kind = "file-version";
+    if (odd) {
+        out->evidence = audit_printf(c, "no rollup or security-only package of %s or later is installed; %s (ntoskrnl.exe "
+                                        "%s is at least %s), but the package registry lists KB%u in state 0x%X (%s): the "
+                                        "packages and the files disagree",
+                                     month, l->evidence ? l->evidence : "the files reach the level", kv, mv, odd->kb,
+                                     (unsigned)odd->state, facts_state_name(odd->state));
+        audit_doubt(c, "the package registry lists KB%u in state 0x%X (%s) while the files reach its level: which "
+                       "update brought the files is unknown", odd->kb, (unsigned)odd->state, facts_state_name(odd->state));
+        return;
+    }
     out->evidence = audit_printf(c, "no rollup or security-only package of %s or later in CBS; %s (ntoskrnl.exe %s is at least %s)",
                                  month, l->evidence ? l->evidence : "the files reach the level", kv, mv);
     if (!any_monthly_package(c))
@@ -251,23 +314,40 @@ static void add_latest(audit_ctx *c, unsigned order)
     out->kb = newest->kb;
     out->kind = KBDB_KIND_ROLLUP;
     out->order = order;
+    /* the newest installed rollup package, and whether the files show it (cumulative: a
+     * month without a threshold of its own needs at least the newest earlier one) */
     const kbdb_update *inst = audit_newest_installed(c, KBDB_KIND_ROLLUP);
     const audit_build *b = &c->r->build;
     bool kernel_ok = newest->has_kernel && b->has_kernel_version &&
                      kbdb_version_cmp(b->kernel_version, newest->kernel) >= 0;
-    if ((inst && kbdb_date_cmp(inst->date, newest->date) >= 0) || kernel_ok) {
+    bool inst_new = inst && kbdb_date_cmp(inst->date, newest->date) >= 0;
+    bool inst_effective = inst_new && audit_in_effect(c, inst);
+    char d[16];
+    if (inst_effective || kernel_ok) {
         out->status = AUDIT_SATISFIED;
-        out->satisfied_by = inst && kbdb_date_cmp(inst->date, newest->date) >= 0 ? inst->kb : newest->kb;
+        out->satisfied_by = inst_effective ? inst->kb : newest->kb;
         out->evidence_kind = kernel_ok ? "file-version" : "package";
-        out->evidence = audit_printf(c, "the newest known rollup KB%u is reached", newest->kb);
+        out->evidence = audit_printf(c, "the newest known rollup KB%u is reached%s", newest->kb,
+                                     inst_effective && !kernel_ok && audit_reaches(c, inst) != 1
+                                         ? " (CBS package; the files cannot show its month, and they show nothing older)"
+                                         : "");
+    } else if (inst_new) {
+        out->status = AUDIT_PENDING;
+        out->pending_kb = inst->kb;
+        out->evidence_kind = "package+file-version";
+        out->evidence = audit_printf(c, "--baseline latest: KB%u is installed per the CBS package registry, but the files "
+                                        "do not show its level (rollups are cumulative: it implies at least the newest "
+                                        "file threshold known before it): the install is waiting for a reboot or failed",
+                                     inst->kb);
     } else {
         out->status = best_in_state(c, &(kbdb_requirement){.kb = newest->kb, .kind = KBDB_KIND_ROLLUP}, KB_STATE_PENDING)
                           ? AUDIT_PENDING : AUDIT_MISSING;
+        if (out->status == AUDIT_PENDING)
+            out->pending_kb = newest->kb;
         out->evidence_kind = "package";
         char installed[48] = "; no rollup is installed";
         if (inst)
             snprintf(installed, sizeof installed, "; the newest installed is KB%u", inst->kb);
-        char d[16];
         out->evidence = audit_printf(c, "--baseline latest: the newest known rollup is KB%u (%s)%s", newest->kb,
                                      audit_date(newest->date, d), installed);
     }
@@ -275,9 +355,24 @@ static void add_latest(audit_ctx *c, unsigned order)
         c->oom = true;
 }
 
+/* Packages of a KB in a state that is neither installed nor in progress nor uninstall-pending
+ * or invalid (those the package index warns about): resolved, absent, API-only or unknown. */
+static void warn_odd_states(audit_ctx *c)
+{
+    for (size_t i = 0; i < c->f->npackages; i++) {
+        const facts_package *p = &c->f->packages[i];
+        if (!p->kb || !p->has_state || valid_state(p->state) || p->state == 0x05 || p->state == 0xFFFFFFE0u ||
+            p->state == 0xFFFFFFC0u || p->state == 0xFFFFFF90u || p->state == 0xFFFFFF80u)
+            continue;
+        audit_warn(c, "KB%u: package %s is in state 0x%X (%s), neither installed nor in progress: it is counted as not "
+                      "installed", p->kb, p->identity, (unsigned)p->state, facts_state_name(p->state));
+    }
+}
+
 void audit_requirements(audit_ctx *c)
 {
     const kbdb *db = c->db;
+    warn_odd_states(c);
     c->r->reqs = calloc(db->nbaseline + 1, sizeof *c->r->reqs);
     if (c->r->reqs == NULL) {
         c->oom = true;

@@ -74,6 +74,7 @@ static void host(json_out *o, const audit_result *r)
     uint_or_null(o, "registry", b->registry);
     uint_or_null(o, "kernel", b->kernel);
     str(o, "kernel_version", b->has_kernel_version ? report_version(b->kernel_version, v) : NULL);
+    str(o, "kernel_file", b->has_kernel_version ? b->kernel_file : NULL);
     uint_or_null(o, "effective", b->effective);
     json_key(&o->j, "consistent");
     b->consistent_known ? json_bool(&o->j, b->consistent) : json_null(&o->j);

@@ -121,7 +121,8 @@ static void build_case(junit_out *o, const audit_result *r, const junit_plan *p,
     int rc = 0;
     rc |= bd->registry ? kb_buf_printf(b, "registry (CurrentBuildNumber): %u\n", bd->registry)
                        : kb_buf_puts(b, "registry (CurrentBuildNumber): unknown\n");
-    rc |= bd->has_kernel_version ? kb_buf_printf(b, "kernel (ntoskrnl.exe): %s\n", report_version(bd->kernel_version, v))
+    rc |= bd->has_kernel_version ? kb_buf_printf(b, "kernel (%s): %s\n", bd->kernel_file ? bd->kernel_file : "ntoskrnl.exe",
+                                                       report_version(bd->kernel_version, v))
                                  : kb_buf_puts(b, "kernel (ntoskrnl.exe): unknown\n");
     rc |= bd->consistent_known ? kb_buf_printf(b, "consistent: %s\n", bd->consistent ? "yes" : "no")
                                : kb_buf_puts(b, "consistent: unknown\n");
@@ -198,7 +199,8 @@ static int plan_text(const audit_result *r, kb_buf *b)
             rc |= kb_buf_printf(b, "%zu. reboot%s%s\n", i + 1, s->reason ? ": " : "", s->reason ? s->reason : "");
         else
             rc |= kb_buf_printf(b, "%zu. %s %s %s%s%s\n", i + 1, report_kb(s->kb, kb), report_step_kind(s),
-                                s->title ? s->title : "", s->reboot_after ? " (then reboot)" : "",
+                                s->title ? s->title : "", s->reboot_after ? (s->reboot_unconfirmed ? " (then reboot; unconfirmed whether needed)" : " (then reboot)")
+                                : s->reboot_unconfirmed ? " (reboot: unknown)" : "",
                                 s->needs_esu ? " (needs an ESU licence)"
                                 : s->needs_esu_known ? "" : " (ESU licence: unknown)");
     }

@@ -171,10 +171,10 @@ static void build_section(text_out *t, const audit_result *r)
     char v[24];
     fputs("\nBuild:\n", t->fp);
     build_row(t, "registry", b->registry);
-    fputs("  (CurrentBuildNumber, written at boot)\n", t->fp);
+    fputs("  (CurrentBuildNumber; expected to follow the kernel at boot, unconfirmed for NT 6.0)\n", t->fp);
     build_row(t, "kernel", b->kernel);
     if (b->has_kernel_version)
-        fprintf(t->fp, "  (ntoskrnl.exe %s)", report_version(b->kernel_version, v));
+        fprintf(t->fp, "  (%s %s)", b->kernel_file ? b->kernel_file : "ntoskrnl.exe", report_version(b->kernel_version, v));
     fputc('\n', t->fp);
     build_row(t, "effective", b->effective);
     fputs(b->effective && b->kernel == b->effective ? "  (the files decide)\n"
@@ -261,7 +261,9 @@ static void plan_section(text_out *t, const audit_result *r)
             put_clean(t, s->reason);
             fputc('\n', t->fp);
         }
-        if (s->reboot_after)
+        if (s->reboot_after && s->reboot_unconfirmed)
+            fputs("      then reboot (planned: the database does not confirm whether it needs one)\n", t->fp);
+        else if (s->reboot_after)
             fputs("      then reboot\n", t->fp);
         else if (s->reboot_unconfirmed)
             fputs("      reboot: the database does not say whether it needs one\n", t->fp);

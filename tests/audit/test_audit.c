@@ -784,6 +784,239 @@ static void test_server_core(void **state)
     facts_free(&f);
 }
 
+/* A package with its own identity (two packages of one KB: Package_1_for_KB...). */
+static void package_named(kb_facts *f, const char *identity, uint32_t kb, uint32_t state)
+{
+    package(f, kb, state);
+    free(f->packages[f->npackages - 1].identity);
+    f->packages[f->npackages - 1].identity = strdup(identity);
+}
+
+static size_t step_of(const audit_result *r, uint32_t kb)
+{
+    for (size_t i = 0; i < r->nplan; i++)
+        if (r->plan[i].kb == kb)
+            return i;
+    fail_msg("KB%u is not in the plan", kb);
+    return 0;
+}
+
+/* A staged rollup is finished after its prerequisites, never before: SSU, SHA-2, the latest
+ * SSU and the ESU preparation package (KB5004305 needs an ESU licence), then the rollup. */
+static void test_plan_prerequisite_order(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6002", 6002, 24566);
+    package(&f, 4489880, 0x70);
+    package(&f, 5004305, 0x40);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(req(&r, "rollup")->status, AUDIT_PENDING);
+    assert_int_equal(r.plan[0].kb, 4493730);
+    assert_int_equal(r.plan[1].kb, 4474419);
+    size_t roll = step_of(&r, 5004305);
+    assert_int_equal(roll, r.nplan - 1);
+    assert_true(step_of(&r, 5039341) < roll);            /* the latest SSU */
+    assert_int_equal(r.plan[roll - 1].kind, KBDB_KIND_ESU_PREP);
+    assert_int_equal(r.plan[roll - 1].kb, 4575904);       /* x64 */
+    assert_non_null(strstr(r.plan[roll].reason, "staged"));
+    audit_result_free(&r);
+    /* x86: KB4575904 names x64 only, so the prep package is KB4538484 */
+    f.arch = KB_ARCH_X86;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.plan[step_of(&r, 5004305) - 1].kb, 4538484);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* The newest rollup: its public availability and ESU need are not known, and are said so. */
+static void test_plan_newest_rollup_doubts(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6002", 6002, 24566);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    const audit_step *s = &r.plan[r.nplan - 1];
+    assert_int_equal(s->kb, r.newest_known_rollup_kb);
+    assert_false(s->needs_esu_known);
+    assert_non_null(strstr(s->reason, "publicly available is UNCONFIRMED"));
+    assert_non_null(strstr(s->reason, "whether it needs an ESU licence is unknown"));
+    for (size_t i = 0; i < r.nplan; i++)
+        assert_int_not_equal(r.plan[i].kind, KBDB_KIND_ESU_PREP);   /* not invented */
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* --baseline latest: a 2026 rollup package whose level the files do not show (below July
+ * 2021's threshold, the newest known; rollups are cumulative) is pending, not satisfied. */
+static void test_latest_not_in_effect(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20489);
+    prerequisites(&f);
+    package(&f, 5073697, 0x70);
+    audit_result r = run(&f, AUDIT_BASELINE_LATEST);
+    assert_int_equal(req(&r, "latest")->status, AUDIT_PENDING);
+    assert_int_equal(req(&r, "latest")->pending_kb, 5073697);
+    assert_int_equal(req(&r, "rollup")->status, AUDIT_SATISFIED);
+    assert_int_equal(req(&r, "rollup")->satisfied_by, 0);   /* the files, not the package */
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_int_equal(r.plan[0].kind, KBDB_KIND_NONE);       /* reboot, then install again */
+    assert_non_null(strstr(r.plan[0].reason, "install KB5073697 again"));
+    assert_true(has_warning(&r, "the newest known threshold before it, of KB5004305"));
+    assert_false(has_warning(&r, "no file threshold known for KB5073697"));
+    assert_int_equal(r.newest_rollup_kb, 0);
+    audit_result_free(&r);
+    /* at July 2021 the files do not contradict it */
+    f.files[0].file_version[3] = 21163;
+    r = run(&f, AUDIT_BASELINE_LATEST);
+    assert_int_equal(req(&r, "latest")->status, AUDIT_SATISFIED);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* Uninstall pending (0x05): a pending reboot, and what the package satisfied is not
+ * satisfied (the files still show it until the restart). */
+static void test_uninstall_pending(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 21163);
+    prerequisites(&f);
+    package(&f, 5004305, 0x05);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_true(r.pending_reboot);
+    assert_int_equal(req(&r, "rollup")->status, AUDIT_MISSING);
+    assert_non_null(strstr(req(&r, "rollup")->evidence, "uninstall-pending"));
+    assert_false(has_warning(&r, "lists no monthly rollup"));
+    assert_int_equal(r.plan[0].kind, KBDB_KIND_NONE);       /* reboot first */
+    assert_int_equal(r.plan[r.nplan - 1].kind, KBDB_KIND_ROLLUP);
+    audit_result_free(&r);
+    facts_free(&f);
+    /* SHA-2 uninstall-pending: reboot, then install it */
+    host(&f, KB_ARCH_X64, "6003", 6003, 21163);
+    package(&f, 4493730, 0x70);
+    package(&f, 4474419, 0x05);
+    package(&f, 5004305, 0x70);
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(req(&r, "sha2")->status, AUDIT_MISSING);
+    assert_int_equal(r.nplan, 2);
+    assert_int_equal(r.plan[0].kind, KBDB_KIND_NONE);
+    assert_int_equal(r.plan[1].kb, 4474419);
+    audit_result_free(&r);
+    facts_free(&f);
+    /* one package of the KB installed, another uninstall-pending: the KB is not installed */
+    host(&f, KB_ARCH_X64, "6003", 6003, 21163);
+    prerequisites(&f);
+    package(&f, 5004305, 0x70);
+    package_named(&f, "Package_1_for_KB5004305~31bf3856ad364e35~amd64~~6.0.1.0", 5004305, 0x05);
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_true(r.pending_reboot);
+    assert_int_equal(req(&r, "rollup")->status, AUDIT_MISSING);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* A rollup package in a state that is neither installed nor in progress is not silently
+ * replaced by the files: inconclusive, with a warning naming the package and the state. */
+static void test_odd_package_states(void **state)
+{
+    (void)state;
+    static const uint32_t states[] = {0xFFFFFF90u, 0xFFFFFFFFu, 0xFFFFFFF0u, 0x20, 0x00};
+    for (size_t i = 0; i < sizeof states / sizeof *states; i++) {
+        kb_facts f;
+        host(&f, KB_ARCH_X64, "6003", 6003, 21163);
+        prerequisites(&f);
+        package(&f, 5004305, states[i]);
+        audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+        assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+        assert_int_equal(r.exit_code, 1);
+        assert_true(has_warning(&r, "Package_for_KB5004305~31bf3856ad364e35~amd64~~6.0.1.0"));
+        char hex[16];
+        snprintf(hex, sizeof hex, "0x%X", states[i]);
+        assert_non_null(strstr(r.verdict_reason, hex));
+        assert_false(has_warning(&r, "lists no monthly rollup"));
+        audit_result_free(&r);
+        facts_free(&f);
+    }
+}
+
+/* x86: the two kernels disagree; which one boots is not known, so the lower one decides,
+ * whichever it is. */
+static void test_x86_kernels_disagree(void **state)
+{
+    (void)state;
+    for (int swap = 0; swap < 2; swap++) {
+        kb_facts f;
+        host(&f, KB_ARCH_X86, "6003", swap ? 6002 : 6003, swap ? 24566 : 21163);
+        prerequisites(&f);
+        package(&f, 5004305, 0x70);
+        file(&f, "kernel-pae", "ntkrnlpa.exe", swap ? 6003 : 6002, swap ? 21163 : 24566);
+        audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+        assert_int_equal(r.build.effective, 6002);
+        assert_true(r.build.consistent_known);
+        assert_false(r.build.consistent);
+        assert_string_equal(r.build.kernel_file, swap ? "ntoskrnl.exe" : "ntkrnlpa.exe");
+        assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+        assert_true(has_warning(&r, "ntoskrnl.exe is"));
+        assert_true(has_warning(&r, "PAE kernel ntkrnlpa.exe is"));
+        audit_result_free(&r);
+        facts_free(&f);
+    }
+}
+
+/* Registry at SP2, kernel at 6001: a broken SP2, audited and not compliant; a registry that
+ * itself says 6001 is not covered, and the message names that build. */
+static void test_kernel_6001(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6002", 6001, 18000);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_int_equal(r.exit_code, 1);
+    assert_int_equal(r.build.effective, 6001);
+    assert_false(r.build.consistent);
+    assert_true(has_warning(&r, "registry says build 6002 (Service Pack 2) but ntoskrnl.exe is 6.0.6001.18000"));
+    assert_non_null(strstr(r.verdict_reason, "build 6001"));
+    audit_result_free(&r);
+    facts_free(&f);
+    host(&f, KB_ARCH_X64, "6001", 6001, 18000);
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COVERED);
+    assert_int_equal(r.exit_code, 4);
+    assert_non_null(strstr(r.verdict_reason, "build 6001"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* An x86 kernel image on a host whose SYSTEM hive says x64 cannot confirm the build. */
+static void test_kernel_arch_mismatch(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 21163);
+    prerequisites(&f);
+    package(&f, 5004305, 0x70);
+    f.arch_source = "SYSTEM environment";
+    f.files[0].machine = 0x14c;
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_false(r.build.consistent);
+    assert_true(has_warning(&r, "ntoskrnl.exe is an x86 image"));
+    audit_result_free(&r);
+    f.files[0].machine = 0x8664;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    assert_true(r.build.consistent);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -811,6 +1044,14 @@ int main(void)
         cmocka_unit_test(test_registry_disagreements),
         cmocka_unit_test(test_x86_and_pae),
         cmocka_unit_test(test_server_core),
+        cmocka_unit_test(test_plan_prerequisite_order),
+        cmocka_unit_test(test_plan_newest_rollup_doubts),
+        cmocka_unit_test(test_latest_not_in_effect),
+        cmocka_unit_test(test_uninstall_pending),
+        cmocka_unit_test(test_odd_package_states),
+        cmocka_unit_test(test_x86_kernels_disagree),
+        cmocka_unit_test(test_kernel_6001),
+        cmocka_unit_test(test_kernel_arch_mismatch),
     };
     return cmocka_run_group_tests(tests, load_db, free_db);
 }

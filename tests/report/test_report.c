@@ -77,7 +77,7 @@ static audit_step plan_full[] = {
     {.kb = 4493730, .kind = KBDB_KIND_SSU, .kind_name = "ssu", .reboot_after = false,
      .title = (char *)"Servicing stack update for Windows Server 2008 SP2: April 9, 2019",
      .reason = (char *)"the servicing stack first: later updates need it to install"},
-    {.kb = 4474419, .kind = KBDB_KIND_SHA2, .kind_name = "sha2", .reboot_after = true,
+    {.kb = 4474419, .kind = KBDB_KIND_SHA2, .kind_name = "sha2", .reboot_after = true, .reboot_unconfirmed = true,
      .title = (char *)"SHA-2 code signing support update", .reason = (char *)"updates from 2019-08 are SHA-2 signed"},
     {.kb = 0, .kind = KBDB_KIND_NONE, .kind_name = "reboot", .reason = (char *)"KB4474419 needs a reboot"},
     {.kb = 5073697, .kind = KBDB_KIND_ROLLUP, .kind_name = NULL, .reboot_after = true, .needs_esu = true, .needs_esu_known = true,
@@ -383,7 +383,9 @@ static void test_not_compliant_plan(void **state)
     assert_string_equal(line, "NOT COMPLIANT: build 6002, 3 requirements missing");
     assert_contains(text, "   1. KB4493730  ssu ");
     assert_contains(text, "   2. KB4474419  sha2 ");
-    assert_contains(text, "      then reboot\n   3. reboot: KB4474419 needs a reboot\n");
+    /* a planned reboot the database does not confirm says so, as the JSON does */
+    assert_contains(text, "      then reboot (planned: the database does not confirm whether it needs one)\n"
+                          "   3. reboot: KB4474419 needs a reboot\n");
     assert_contains(text, "   4. KB5073697  rollup ");
     assert_contains(text, "[needs an ESU licence]");
     assert_contains(text, "   5. reboot\n");
@@ -401,6 +403,7 @@ static void test_not_compliant_plan(void **state)
     assert_contains(json, "\"kind\": \"rollup\"");   /* from kbdb_kind_name when the engine gave none */
     assert_contains(json, "\"kind\": \"other\"");
     assert_contains(json, "\"reboot_after\": null");   /* unconfirmed and not planned */
+    assert_contains(json, "\"reboot_after\": true,\n      \"reboot_unconfirmed\": true");
     assert_contains(json, "\"needs_esu\": true");
     assert_contains(json, "\"newest_rollup_installed\": null");
     assert_contains(json, "\"updates_needing_esu_missing\": 93");
