@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit_internal.h"
 
@@ -73,6 +74,18 @@ void audit_warn(audit_ctx *c, const char *fmt, ...)
     if (s == NULL)
         c->oom = true;
     push(c, &c->r->warnings, &c->r->nwarnings, s);
+}
+
+void audit_doubt(audit_ctx *c, const char *fmt, ...)
+{
+    if (c->evidence_doubt)   /* the first doubt is the reason given */
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    c->evidence_doubt = vformat(fmt, ap);
+    va_end(ap);
+    if (c->evidence_doubt == NULL)
+        c->oom = true;
 }
 
 /* Every warning of the facts, as "evidence: ..." after the audit's own (docs/how-kbaudit-decides.md). */
@@ -161,6 +174,21 @@ static int rank(kb_state s)
     return ranks[s];
 }
 
+/* A package built for another processor than the host's (an x86 package on an x64 host) is
+ * not an update of this host: Windows does not install one, so its presence means the
+ * registry is not what it seems (a hive from another system, or edited). NULL when it fits
+ * or either side is unknown. */
+static const char *foreign_arch(const kb_facts *f, const facts_package *p)
+{
+    static const char *const names[] = {[KB_ARCH_X86] = "x86", [KB_ARCH_X64] = "amd64", [KB_ARCH_IA64] = "ia64"};
+    if (f->arch == KB_ARCH_UNKNOWN || p->arch == NULL)
+        return NULL;
+    for (size_t a = KB_ARCH_X86; a <= KB_ARCH_IA64; a++)
+        if (strcasecmp(p->arch, names[a]) == 0)
+            return a == (size_t)f->arch ? NULL : names[a];
+    return NULL;   /* "neutral", "wow64", ...: not a whole-package processor mismatch */
+}
+
 static void index_packages(audit_ctx *c)
 {
     const kb_facts *f = c->f;
@@ -173,6 +201,13 @@ static void index_packages(audit_ctx *c)
         const facts_package *p = &f->packages[i];
         if (p->kb == 0)
             continue;
+        const char *foreign = foreign_arch(f, p);
+        if (foreign) {
+            audit_warn(c, "KB%u: package %s is for %s, not this %s host: not counted", p->kb, p->identity, foreign,
+                       facts_arch_name(f->arch));
+            audit_doubt(c, "the package registry lists a package built for another processor (%s)", p->identity);
+            continue;
+        }
         kb_state s = state_of(p);
         const char *name = p->has_state ? facts_state_name(p->state) : "manifest only";
         size_t j = 0;

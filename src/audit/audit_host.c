@@ -9,24 +9,6 @@
 
 #include "audit_internal.h"
 
-void audit_doubt(audit_ctx *c, const char *fmt, ...)
-{
-    if (c->evidence_doubt)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    va_list copy;
-    va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
-    va_end(copy);
-    c->evidence_doubt = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (c->evidence_doubt)
-        vsnprintf(c->evidence_doubt, (size_t)n + 1, fmt, ap);
-    else
-        c->oom = true;
-    va_end(ap);
-}
-
 static bool contains_ci(const char *s, const char *needle)
 {
     if (s == NULL)

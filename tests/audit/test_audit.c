@@ -1017,6 +1017,37 @@ static void test_kernel_arch_mismatch(void **state)
     facts_free(&f);
 }
 
+/* A package built for another processor is not counted, and the registry is in doubt. */
+static void test_foreign_arch_package(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20489);
+    prerequisites(&f);
+    package(&f, 4493471, 0x70);
+    for (size_t i = 0; i < f.npackages; i++)
+        f.packages[i].arch = strdup("amd64");
+    free(f.packages[1].arch);   /* KB4474419 */
+    f.packages[1].arch = strdup("x86");
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(req(&r, "sha2")->status, AUDIT_MISSING);
+    assert_int_equal(req(&r, "ssu")->status, AUDIT_SATISFIED);
+    assert_true(has_warning(&r, "is for x86, not this x64 host: not counted"));
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    audit_result_free(&r);
+    /* only an unrelated package is foreign: the requirements hold, the verdict is in doubt */
+    free(f.packages[1].arch);
+    f.packages[1].arch = strdup("AMD64");   /* case does not matter */
+    package(&f, 4039648, 0x70);
+    f.packages[f.npackages - 1].arch = strdup("ia64");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(req(&r, "sha2")->status, AUDIT_SATISFIED);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_non_null(strstr(r.verdict_reason, "built for another processor"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1052,6 +1083,7 @@ int main(void)
         cmocka_unit_test(test_x86_kernels_disagree),
         cmocka_unit_test(test_kernel_6001),
         cmocka_unit_test(test_kernel_arch_mismatch),
+        cmocka_unit_test(test_foreign_arch_package),
     };
     return cmocka_run_group_tests(tests, load_db, free_db);
 }
