@@ -12,10 +12,12 @@ const char cli_facts_help[] =
     "                     [--format text|json] [-o FILE]\n"
     "\n"
     "Print what kbaudit reads from a Windows system, each fact with where it came from:\n"
-    "the OS identity (SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion), the architecture\n"
-    "(SYSTEM current control set), the kernel files' versions (ntoskrnl.exe, ntkrnlpa.exe),\n"
-    "the Component Based Servicing packages and their states, matched with their .mum\n"
-    "manifests, and the pending-reboot markers.\n"
+    "the OS identity (SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion, SYSTEM ProductType),\n"
+    "the architecture (SYSTEM current control set), the versions of the kernel files\n"
+    "(ntoskrnl.exe, ntkrnlpa.exe) and of the months' marker files (crypt32.dll, appinfo.dll,\n"
+    "spoolsv.exe), the Component Based Servicing packages and their states, matched with\n"
+    "their .mum manifests, the pending-reboot markers, and whether each hive is readable,\n"
+    "dirty or corrupt.\n"
     "\n"
     "  --root DIR        the root of a mounted Windows volume (paths resolve case-insensitively;\n"
     "                    nothing outside DIR is read, nothing is written)\n"
@@ -26,7 +28,8 @@ const char cli_facts_help[] =
     "  -o, --output FILE write to FILE (refused inside the evidence: under --root, or a hive\n"
     "                    given as evidence)\n"
     "\n"
-    "Exit status: 0 success, 2 usage error, 3 evidence unreadable (no readable SOFTWARE hive).\n";
+    "Exit status: 0 success (also when parts could not be read: they are shown as such),\n"
+    "2 usage error, 3 evidence unreadable (no readable SOFTWARE hive).\n";
 
 int cli_facts(int argc, char **argv)
 {
