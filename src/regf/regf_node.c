@@ -215,14 +215,34 @@ static int for_each_subkey(const regf_hive *h, regf_off key, subkey_visit visit,
     return 0;
 }
 
-static int collect_visit(void *ctx, const regf_hive *h, regf_off child, uint32_t hash, bool has_hash,
+/* A subkey names its parent: a list entry whose key names another parent is a list shared
+ * with (or stolen from) another key, e.g. a key whose subkey list is its parent's, which
+ * would show the parent's children as its own. Windows keeps the two consistent. */
+static int check_parent(const regf_hive *h, regf_off key, regf_off child, const uint8_t *nk, kb_error *err)
+{
+    uint32_t parent = rd32(nk + NK_PARENT);
+    if (parent != key)
+        return kb_error_set(err, KB_ERR_FORMAT,
+                            "%s: key at offset 0x%x: its subkey at 0x%x names another parent (0x%x)", h->name, key,
+                            child, parent);
+    return 0;
+}
+
+typedef struct collect_ctx {
+    regf_offlist *out;
+    regf_off key;
+} collect_ctx;
+
+static int collect_visit(void *vctx, const regf_hive *h, regf_off child, uint32_t hash, bool has_hash,
                          kb_error *err)
 {
     (void)hash, (void)has_hash;
+    collect_ctx *ctx = vctx;
     uint32_t len;
-    if (key_record(h, child, &len, err) == NULL)
+    const uint8_t *nk = key_record(h, child, &len, err);
+    if (nk == NULL || check_parent(h, ctx->key, child, nk, err) != 0)
         return -1;
-    if (regf_offlist_push(ctx, child) != 0)
+    if (regf_offlist_push(ctx->out, child) != 0)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     return 0;
 }
@@ -230,7 +250,8 @@ static int collect_visit(void *ctx, const regf_hive *h, regf_off child, uint32_t
 int regf_key_subkeys(const regf_hive *h, regf_off key, regf_offlist *out, kb_error *err)
 {
     out->n = 0;
-    return for_each_subkey(h, key, collect_visit, out, err);
+    collect_ctx ctx = {out, key};
+    return for_each_subkey(h, key, collect_visit, &ctx, err);
 }
 
 typedef struct find_ctx {
@@ -291,6 +312,10 @@ static int find_child(const regf_hive *h, regf_off key, const char *name, size_t
         return -1;
     if (c.found == REGF_NONE)
         return kb_error_set(err, KB_ERR_NOTFOUND, "no subkey named \"%.*s\"", (int)name_len, name);
+    uint32_t len;
+    const uint8_t *nk = key_record(h, c.found, &len, err);
+    if (nk == NULL || check_parent(h, key, c.found, nk, err) != 0)
+        return -1;
     *out = c.found;
     return 0;
 }

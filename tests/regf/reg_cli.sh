@@ -66,6 +66,10 @@ check clean-no-warning 0 "$kb" reg ls "$basic"
 [ -s "$tmp/err" ] && { echo "FAIL clean-no-warning: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 
 echo "$fails failures"
+# a lookup through a subkey list taken from another key stops at the parent check
+check parent-lookup 3 "$kb" reg get "$fx/badhives/subkey-cycle.hive" 'A\B\C\B'
+has parent-lookup "$tmp/err" "names another parent"
+
 # a hostile file name (ESC, newline) is written escaped: nothing reaches the terminal raw
 esc=$(printf '\033')
 nl='

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkhive  # noqa: E402
 
 KEYWORDS = ("checksum", "signature", "version", "truncated", "hbin", "cell",
-            "offset", "count", "loop", "nesting", "bigdata", "name", "root",
+            "offset", "count", "loop", "parent", "nesting", "bigdata", "name", "root",
             "value")
 
 INT_TYPES = {"u8": "<B", "u16": "<H", "u32": "<I", "u64": "<Q",
