@@ -58,9 +58,10 @@ int target_reg_string(kb_target *t, kb_hive_id id, const char *key, const char *
                       kb_error *err);
 int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t *out,
                      kb_error *err);
-/* Raw data and type of a value (data appended to out). */
-int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
-                     uint32_t *type, kb_error *err);
+/* Raw data of a value that must be of TYPE (REG_MULTI_SZ...), appended to out; another type
+ * is a KB_ERR_FORMAT error, like the string and dword readers'. */
+int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t type,
+                     kb_buf *out, kb_error *err);
 /* Names of the subkeys of KEY (UTF-8, in hive order); free with target_free_names. A name
  * with a NUL or a backslash inside cannot be reached by a key path: it is left out of NAMES and, when
  * SKIPPED is not NULL, listed there escaped (NUL as \0, control characters as \xNN). */

@@ -53,7 +53,6 @@ static void gather_renames(kb_facts *f, kb_target *t)
         return;   /* out of range: facts_gather warned */
     }
     kb_buf data = KB_BUF_INIT;
-    uint32_t type;
     kb_error e = {0};
     bool exists = false;
     if (target_reg_key_exists(t, KB_HIVE_SYSTEM, key, &exists, &e) != 0) {
@@ -61,19 +60,11 @@ static void gather_renames(kb_facts *f, kb_target *t)
     } else if (!exists) {
         facts_warn(f, "SYSTEM\\%s does not exist (Select\\Current is %u): PendingFileRenameOperations is unknown",
                    key, f->current_control_set.value);
-    } else if (target_reg_value(t, KB_HIVE_SYSTEM, key, "PendingFileRenameOperations", &data, &type, &e) == 0) {
-        if (type != 7) {   /* REG_MULTI_SZ */
-            char tn[24];
-            snprintf(tn, sizeof tn, "%s", regf_type_name(type) ? regf_type_name(type) : "");
-            if (!tn[0])
-                snprintf(tn, sizeof tn, "type %u", (unsigned)type);
-            facts_corrupt(f, KB_HIVE_SYSTEM, "%s: %s: the value is %s, not REG_MULTI_SZ", out->source,
-                          target_hive_path(t, KB_HIVE_SYSTEM), tn);
-        } else {
-            out->unavailable = false;
-            out->present = true;
-            out->value = rename_pairs((const uint8_t *)data.data, data.len);
-        }
+    } else if (target_reg_value(t, KB_HIVE_SYSTEM, key, "PendingFileRenameOperations", REGF_MULTI_SZ, &data, &e) ==
+               0) {
+        out->unavailable = false;
+        out->present = true;
+        out->value = rename_pairs((const uint8_t *)data.data, data.len);
     } else if (e.kind == KB_ERR_NOTFOUND) {
         out->unavailable = false;
         out->present = true;   /* no value: no pending renames */

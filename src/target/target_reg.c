@@ -41,7 +41,8 @@ static int find_value(kb_target *t, kb_hive_id id, const char *key, const char *
 }
 
 /* A value of another type than the one asked for is a corrupt value (KB_ERR_FORMAT), not a
- * missing one: REG_DWORD (4) for dwords, REG_SZ (1) or REG_EXPAND_SZ (2) for strings. */
+ * missing one: REG_DWORD (4) for dwords, REG_SZ (1) or REG_EXPAND_SZ (2) for strings, the
+ * caller's type for raw data. */
 static int check_type(const regf_hive *h, regf_off v, uint32_t want1, uint32_t want2, const char *want,
                       const char *value, kb_error *err)
 {
@@ -78,21 +79,21 @@ int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *v
     return regf_value_dword(h, v, out, err);
 }
 
-int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
-                     uint32_t *type, kb_error *err)
+int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t type,
+                     kb_buf *out, kb_error *err)
 {
     const regf_hive *h;
     regf_off v;
-    regf_value_info vi;
     kb_buf scratch = KB_BUF_INIT;
     const uint8_t *d;
     uint32_t n;
-    if (find_value(t, id, key, value, &h, &v, err) != 0 || regf_value_info_get(h, v, &vi, err) != 0 ||
+    const char *tn = regf_type_name(type);
+    if (find_value(t, id, key, value, &h, &v, err) != 0 ||
+        check_type(h, v, type, type, tn ? tn : "the expected type", value, err) != 0 ||
         regf_value_data(h, v, &scratch, &d, &n, err) != 0) {
         kb_buf_free(&scratch);
         return -1;
     }
-    *type = vi.type;
     int r = kb_buf_append(out, d, n) ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
     kb_buf_free(&scratch);
     return r;
