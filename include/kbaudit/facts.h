@@ -129,6 +129,7 @@ const char *facts_unreadable(const kb_facts *f);
 
 const char *facts_state_name(uint32_t state);   /* "installed", "staged"... or "unknown" */
 const char *facts_arch_name(kb_arch a);         /* "x86", "x64", "ia64" or NULL */
+kb_arch facts_arch_of_machine(uint16_t machine); /* a PE image's machine type (facts_file.machine) */
 /* The file of a role ("kernel"), or NULL. */
 const facts_file *facts_find_file(const kb_facts *f, const char *role);
 

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "audit_internal.h"
+#include "kbaudit/buf.h"
 
 const char *audit_version(const uint16_t v[4], char buf[24])
 {
@@ -103,31 +104,19 @@ static char *unknown_markers(audit_ctx *c)
     const fact_flag *flags[] = {&p->cbs_reboot_pending, &p->cbs_packages_pending, &p->cbs_reboot_in_progress,
                                 &p->wu_reboot_required};
     const fact_num *nums[] = {&p->cbs_execute_state, &p->pending_file_renames, &p->pending_xml_operations};
-    const char *names[7];
-    size_t n = 0;
+    kb_buf s = KB_BUF_INIT;
+    int r = 0;
     for (size_t i = 0; i < 4; i++)
         if (!flags[i]->known)
-            names[n++] = flags[i]->source ? flags[i]->source : "?";
+            r |= kb_buf_printf(&s, "%s%s", s.len ? ", " : "", flags[i]->source ? flags[i]->source : "?");
     for (size_t i = 0; i < 3; i++)
         if (!nums[i]->present && nums[i]->unavailable)
-            names[n++] = nums[i]->source ? nums[i]->source : "?";
-    if (n == 0)
-        return NULL;
-    size_t len = 1;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(names[i]) + 2;
-    char *s = malloc(len);
-    if (s == NULL) {
+            r |= kb_buf_printf(&s, "%s%s", s.len ? ", " : "", nums[i]->source ? nums[i]->source : "?");
+    if (r != 0) {
         c->oom = true;
-        return NULL;
+        kb_buf_free(&s);
     }
-    *s = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strcat(s, ", ");
-        strcat(s, names[i]);
-    }
-    return s;
+    return s.data;   /* NULL when nothing was written */
 }
 
 void audit_add_pending(audit_ctx *c, const char *fmt, ...)
@@ -146,7 +135,7 @@ static int cmp_status(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static kb_state state_of(const facts_package *p)
+kb_state audit_package_state(const facts_package *p)
 {
     if (!p->has_state)
         return KB_STATE_MANIFEST_ONLY;
@@ -208,7 +197,7 @@ static void index_packages(audit_ctx *c)
             audit_doubt(c, "the package registry lists a package built for another processor (%s)", p->identity);
             continue;
         }
-        kb_state s = state_of(p);
+        kb_state s = audit_package_state(p);
         const char *name = p->has_state ? facts_state_name(p->state) : "manifest only";
         size_t j = 0;
         while (j < c->nkbs && c->kbs[j].kb != p->kb)

@@ -98,8 +98,7 @@ static void read_build(audit_ctx *c)
     /* the kernel image's machine type against the SYSTEM hive's architecture */
     bool arch_mismatch = false;
     if (b->has_kernel_version && k && k->machine && f->arch_source && strcmp(f->arch_source, "SYSTEM environment") == 0) {
-        kb_arch karch = k->machine == 0x14c ? KB_ARCH_X86 : k->machine == 0x8664 ? KB_ARCH_X64
-                        : k->machine == 0x200 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
+        kb_arch karch = facts_arch_of_machine(k->machine);
         if (karch != KB_ARCH_UNKNOWN && f->arch != KB_ARCH_UNKNOWN && karch != f->arch) {
             arch_mismatch = true;
             audit_warn(c, "the SYSTEM hive says %s (PROCESSOR_ARCHITECTURE) but ntoskrnl.exe is an %s image: the kernel "

@@ -44,6 +44,19 @@ void audit_add_pending(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 /* The evidence contradicts itself: the verdict is at best inconclusive (the first reason is kept). */
 void audit_doubt(audit_ctx *c, const char *fmt, ...) KB_PRINTF(2, 3);
 
+/* The state one CBS package stands for (its CurrentState, or manifest only). */
+kb_state audit_package_state(const facts_package *p);
+/* Installed, or on its way (staging, staged, install pending, partially installed). */
+static inline bool audit_state_present(kb_state s)
+{
+    return s == KB_STATE_INSTALLED || s == KB_STATE_PENDING;
+}
+/* A monthly update: rollup, preview rollup or security-only. */
+static inline bool audit_monthly_kind(kbdb_kind k)
+{
+    return k == KBDB_KIND_ROLLUP || k == KBDB_KIND_PREVIEW_ROLLUP || k == KBDB_KIND_SECURITY_ONLY;
+}
+
 kb_state audit_kb_state(const audit_ctx *c, uint32_t kb);
 const kb_status *audit_kb_status(const audit_ctx *c, uint32_t kb);   /* NULL if no package */
 /* The newest installed update of `kind` (by date), or NULL. */

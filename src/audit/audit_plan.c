@@ -44,8 +44,7 @@ static const audit_requirement *req(const audit_ctx *c, const char *id)
 
 static bool installed_or_pending(const audit_ctx *c, uint32_t kb)
 {
-    kb_state s = audit_kb_state(c, kb);
-    return s == KB_STATE_INSTALLED || s == KB_STATE_PENDING;
+    return audit_state_present(audit_kb_state(c, kb));
 }
 
 /* The newest rollup known not to need an ESU licence (after January 2024 the database does
@@ -78,7 +77,7 @@ static bool kind_installed_or_pending(const audit_ctx *c, kbdb_kind kind)
 {
     for (size_t i = 0; i < c->nkbs; i++) {
         const kbdb_update *u = kbdb_find(c->db, c->kbs[i].kb);
-        if (u && u->kind == kind && (c->kbs[i].state == KB_STATE_INSTALLED || c->kbs[i].state == KB_STATE_PENDING))
+        if (u && u->kind == kind && audit_state_present(c->kbs[i].state))
             return true;
     }
     return false;
@@ -101,7 +100,6 @@ static const kbdb_update *esu_prep_for_host(const audit_ctx *c)
 }
 
 typedef struct plan_state {
-    bool rebooting;           /* the plan starts with the pending reboot, which finishes staged work */
     uint32_t planned_ssu;     /* the SSU already in the plan */
     bool latest_ssu_done, esu_prep_done, rollup_done;
 } plan_state;
@@ -145,10 +143,9 @@ static void finish_pending(audit_ctx *c, plan_state *ps, const audit_requirement
     const kbdb_update *u = q->pending_kb ? kbdb_find(c->db, q->pending_kb) : NULL;
     if (u == NULL || st == NULL)
         return;
-    bool rollup = u->kind == KBDB_KIND_ROLLUP || u->kind == KBDB_KIND_PREVIEW_ROLLUP ||
-                  u->kind == KBDB_KIND_SECURITY_ONLY;
-    if (st->state == KB_STATE_PENDING && !ps->rebooting) {
-        if (rollup)
+    /* a pending reboot (the plan's first step) finishes staged work itself */
+    if (st->state == KB_STATE_PENDING && !c->r->pending_reboot) {
+        if (audit_monthly_kind(u->kind))
             before_rollup(c, ps, u, false);
         add_step(c, u, NULL, audit_printf(c, "KB%u is %s, not installed: run its installation again to complete it",
                                           u->kb, st->state_name));
@@ -206,14 +203,14 @@ static void install_newest_rollup(audit_ctx *c, plan_state *ps, const audit_requ
  * pending, the latest SSU and the ESU preparation package right before the rollup. */
 void audit_plan(audit_ctx *c)
 {
-    plan_state ps = {c->r->pending_reboot, 0, false, false, false};
+    plan_state ps = {0, false, false, false};
     if (c->r->pending_reboot)
         add_step(c, NULL, "reboot",
                  audit_printf(c, "a reboot is pending: restart first, so that staged updates (and pending uninstalls) "
                                  "complete before anything else is installed"));
     const audit_requirement *rollup = req(c, "rollup"), *latest = req(c, "latest");
     /* the registry still says 6002 while nothing else fails (no kernel file to decide): restart */
-    if (!ps.rebooting && c->r->build.effective == 6002 && !c->r->build.kernel) {
+    if (!c->r->pending_reboot && c->r->build.effective == 6002 && !c->r->build.kernel) {
         bool all = true;
         for (size_t i = 0; i < c->r->nreqs; i++)
             all = all && c->r->reqs[i].status == AUDIT_SATISFIED;

@@ -135,25 +135,15 @@ static const kbdb_update *later_security_only(const audit_ctx *c, kbdb_date mont
     return best;
 }
 
-static bool monthly_kind(kbdb_kind k)
-{
-    return k == KBDB_KIND_ROLLUP || k == KBDB_KIND_PREVIEW_ROLLUP || k == KBDB_KIND_SECURITY_ONLY;
-}
-
 /* Does the CBS package registry list any monthly update at all, in whatever state? */
 static bool any_monthly_package(const audit_ctx *c)
 {
     for (size_t i = 0; i < c->nkbs; i++) {
         const kbdb_update *u = kbdb_find(c->db, c->kbs[i].kb);
-        if (u && monthly_kind(u->kind))
+        if (u && audit_monthly_kind(u->kind))
             return true;
     }
     return false;
-}
-
-static bool valid_state(uint32_t s)
-{
-    return s == 0x70 || s == 0x80 || s == 0x50 || s == 0x30 || s == 0x40 || s == 0x60 || s == 0x65;
 }
 
 /* A package of a monthly update of `month` or later that the package registry lists in a
@@ -164,8 +154,9 @@ static const facts_package *contradicting_package(const audit_ctx *c, kbdb_date 
     const facts_package *best = NULL;
     for (size_t i = 0; i < c->f->npackages; i++) {
         const facts_package *p = &c->f->packages[i];
-        const kbdb_update *u = p->kb && p->has_state && !valid_state(p->state) ? kbdb_find(c->db, p->kb) : NULL;
-        if (u == NULL || !monthly_kind(u->kind) || audit_months(u->date) < audit_months(month) ||
+        const kbdb_update *u =
+            p->kb && p->has_state && !audit_state_present(audit_package_state(p)) ? kbdb_find(c->db, p->kb) : NULL;
+        if (u == NULL || !audit_monthly_kind(u->kind) || audit_months(u->date) < audit_months(month) ||
             audit_kb_state(c, p->kb) == KB_STATE_INSTALLED)
             continue;
         if (best == NULL || (p->state == 0x05 && best->state != 0x05))
@@ -361,8 +352,7 @@ static void warn_odd_states(audit_ctx *c)
 {
     for (size_t i = 0; i < c->f->npackages; i++) {
         const facts_package *p = &c->f->packages[i];
-        if (!p->kb || !p->has_state || valid_state(p->state) || p->state == 0x05 || p->state == 0xFFFFFFE0u ||
-            p->state == 0xFFFFFFC0u || p->state == 0xFFFFFF90u || p->state == 0xFFFFFF80u)
+        if (!p->kb || !p->has_state || audit_package_state(p) != KB_STATE_ABSENT)
             continue;
         audit_warn(c, "KB%u: package %s is in state 0x%X (%s), neither installed nor in progress: it is counted as not "
                       "installed", p->kb, p->identity, (unsigned)p->state, facts_state_name(p->state));

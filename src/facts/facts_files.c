@@ -22,7 +22,7 @@ static const struct {
     {"marker-spoolsv", "spoolsv.exe"},
 };
 
-static kb_arch arch_of_machine(uint16_t machine)
+kb_arch facts_arch_of_machine(uint16_t machine)
 {
     return machine == PE_MACHINE_AMD64 ? KB_ARCH_X64
            : machine == PE_MACHINE_I386 ? KB_ARCH_X86
@@ -88,11 +88,11 @@ void facts_gather_files(kb_facts *f, kb_target *t)
     /* The SYSTEM hive's environment decides the architecture; the kernel is the fallback. */
     const facts_file *k = facts_find_file(f, "kernel");
     if (f->arch == KB_ARCH_UNKNOWN && k && k->present && !k->error) {
-        f->arch = arch_of_machine(k->machine);
+        f->arch = facts_arch_of_machine(k->machine);
         if (f->arch != KB_ARCH_UNKNOWN)
             f->arch_source = "kernel machine type";
     } else if (f->arch != KB_ARCH_UNKNOWN && k && k->present && !k->error) {
-        kb_arch from_kernel = arch_of_machine(k->machine);
+        kb_arch from_kernel = facts_arch_of_machine(k->machine);
         if (from_kernel != KB_ARCH_UNKNOWN && from_kernel != f->arch)
             facts_warn(f, "architecture: the SYSTEM hive says %s but %s is a %s image",
                        facts_arch_name(f->arch), k->path, facts_arch_name(from_kernel));
