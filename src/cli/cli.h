@@ -41,6 +41,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 void cli_print_error(const kb_error *err);
 /* "kbaudit: MESSAGE" on stderr, control characters escaped as \xNN. */
 void cli_errorf(const char *fmt, ...) KB_PRINTF(1, 2);
+/* "kbaudit CMD: MESSAGE" on stderr, escaped the same way. */
+void cli_cmd_errorf(const char *cmd, const char *fmt, ...) KB_PRINTF(2, 3);
 /* The long help of a subcommand (NULL if unknown). */
 const char *cli_help_text(const char *cmd);
 /* True when --help/-h is among the arguments before "--": prints help and returns true. */

@@ -101,7 +101,7 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
 {
     FILE *out = o->output ? fopen(o->output, "w") : stdout;
     if (out == NULL) {
-        fprintf(stderr, "kbaudit audit: cannot write %s: %s\n", o->output, strerror(errno));
+        cli_cmd_errorf("audit", "cannot write %s: %s", o->output, strerror(errno));
         return EXIT_USAGE;
     }
     report_audit_opts ro = {
@@ -121,8 +121,8 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
         r2 = report_audit_text(r, &ro, out, &err);
     int closed = out != stdout ? fclose(out) : fflush(out);
     if (r2 != 0 || closed != 0) {
-        fprintf(stderr, "kbaudit audit: cannot write the report%s%s: %s\n", o->output ? " to " : "",
-                o->output ? o->output : "", r2 != 0 ? err.msg : strerror(errno));
+        cli_cmd_errorf("audit", "cannot write the report%s%s: %s", o->output ? " to " : "",
+                       o->output ? o->output : "", r2 != 0 ? err.msg : strerror(errno));
         return EXIT_USAGE;
     }
     return 0;
@@ -143,7 +143,7 @@ int cli_audit(int argc, char **argv)
     kbdb *db = NULL;
     kb_error err = {0};
     if ((o.db ? kbdb_load_file(o.db, 0, &db, &err) : kbdb_load_embedded(&db, &err)) != 0) {
-        fprintf(stderr, "kbaudit audit: bad knowledge base: %s\n", err.msg);
+        cli_cmd_errorf("audit", "bad knowledge base: %s", err.msg);
         return EXIT_USAGE;
     }
     kb_target *t = NULL;
@@ -154,7 +154,7 @@ int cli_audit(int argc, char **argv)
     }
     kb_facts f;
     if (facts_gather(t, &f, &err) != 0) {
-        fprintf(stderr, "kbaudit audit: evidence unreadable: %s\n", err.msg);
+        cli_cmd_errorf("audit", "evidence unreadable: %s", err.msg);
         target_close(t);
         kbdb_free(db);
         return EXIT_UNREADABLE;
@@ -162,7 +162,7 @@ int cli_audit(int argc, char **argv)
     /* a corrupt structure the audit depends on (or an unreadable SYSTEM hive): no verdict */
     const char *corrupt = facts_unreadable(&f);
     if (corrupt) {
-        fprintf(stderr, "kbaudit audit: evidence unreadable: %s\n", corrupt);
+        cli_cmd_errorf("audit", "evidence unreadable: %s", corrupt);
         facts_free(&f);
         target_close(t);
         kbdb_free(db);
@@ -172,7 +172,7 @@ int cli_audit(int argc, char **argv)
     memset(&res, 0, sizeof res);
     if (audit_run(&f, db, &o.audit, &res, &err) != 0) {
         /* audit_run fails only on out of memory: not a verdict, so not 0, 1 or 4 */
-        fprintf(stderr, "kbaudit audit: %s\n", err.msg[0] ? err.msg : "out of memory");
+        cli_cmd_errorf("audit", "%s", err.msg[0] ? err.msg : "out of memory");
         rc = EXIT_UNREADABLE;
     } else {
         rc = render(&o, &res, db);

@@ -69,7 +69,7 @@ int cli_facts(int argc, char **argv)
     kb_facts f;
     kb_error err = {0};
     if (facts_gather(t, &f, &err) != 0) {
-        fprintf(stderr, "kbaudit facts: evidence unreadable: %s\n", err.msg);
+        cli_cmd_errorf("facts", "evidence unreadable: %s", err.msg);
         target_close(t);
         return EXIT_UNREADABLE;
     }
@@ -80,7 +80,7 @@ int cli_facts(int argc, char **argv)
     } else {
         int r = strcmp(format, "json") == 0 ? report_facts_json(&f, out, &err) : report_facts_text(&f, out, &err);
         if ((out != stdout ? fclose(out) : fflush(out)) != 0 || r != 0) {
-            fprintf(stderr, "kbaudit facts: cannot write the output\n");
+            cli_cmd_errorf("facts", "cannot write the output");
             rc = EXIT_UNREADABLE;
         }
     }

@@ -16,7 +16,7 @@ int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
     kb_error err = {0};
     int r = o->root ? target_open_tree(o->root, t, &err) : target_open_hives(o->software, o->system, t, &err);
     if (r != 0) {
-        fprintf(stderr, "kbaudit %s: evidence unreadable: %s\n", cmd, err.msg);
+        cli_cmd_errorf(cmd, "evidence unreadable: %s", err.msg);
         return EXIT_UNREADABLE;
     }
     return 0;

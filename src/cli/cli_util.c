@@ -26,14 +26,15 @@ const char *cli_help_text(const char *cmd)
     return c ? c->help : NULL;
 }
 
-/* Writes one line to stderr with its control characters as \xNN: messages carry file names,
- * key names and arguments from the evidence, which must not move the cursor or change the
- * terminal's state (an ESC sequence in a hostile file name). */
-static void write_escaped_line(const char *prefix, const char *fmt, va_list ap)
+/* Writes "kbaudit: MESSAGE" (or "kbaudit CMD: MESSAGE") as one line to stderr with its control
+ * characters as \xNN: messages carry file names, key names and arguments from the evidence,
+ * which must not move the cursor or change the terminal's state (an ESC sequence in a hostile
+ * file name). */
+static void write_escaped_line(const char *cmd, const char *fmt, va_list ap)
 {
     char msg[KB_ERROR_MAX + 512];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    fputs(prefix, stderr);
+    fprintf(stderr, "kbaudit%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
             fprintf(stderr, "\\x%02x", *p);
@@ -47,17 +48,23 @@ void cli_errorf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    write_escaped_line("kbaudit: ", fmt, ap);
+    write_escaped_line(NULL, fmt, ap);
+    va_end(ap);
+}
+
+void cli_cmd_errorf(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    write_escaped_line(cmd, fmt, ap);
     va_end(ap);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "kbaudit %s: ", cmd);
     va_list ap;
     va_start(ap, fmt);
-    write_escaped_line(prefix, fmt, ap);
+    write_escaped_line(cmd, fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try 'kbaudit help %s' for more information.\n", cmd);
     return EXIT_USAGE;

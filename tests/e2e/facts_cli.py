@@ -122,6 +122,15 @@ r = run("audit", "--software", hive, "--format", "json")
 check(r.returncode == 1 and json.loads(r.stdout).get("verdict") == "inconclusive",
       f"audit --software: exit {r.returncode} {r.stdout[:200]}")
 
+# --- a hostile hive file name (ESC, newline) reaches the terminal escaped, on one line ---
+evil = os.path.join(work, "evil\x1b[31m\nname")
+with open(evil, "wb") as f:
+    f.write(b"x")
+for cmd in ("facts", "audit"):
+    r = run(cmd, "--software", evil)
+    check(r.returncode == 3 and "\x1b" not in r.stderr and r.stderr.count("\n") == 1 and
+          "evil\\x1b[31m\\x0aname" in r.stderr, f"{cmd}: hostile file name in the error: {r.stderr!r}")
+
 for p in problems:
     print("FAIL", p)
 print(f"{checks} checks, {len(problems)} failed")
