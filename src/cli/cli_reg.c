@@ -324,6 +324,14 @@ static int do_get(regf_hive *h, const reg_opts *o)
     return close_output(out, o->output, rc);
 }
 
+/* A key whose name holds '\' reads back from a .reg file as nested keys: say so. */
+static void warn_backslash_name(void *ctx, const regf_hive *h, const char *name, size_t len)
+{
+    (void)ctx;
+    cli_errorf("warning: %s: key name \"%.*s\" contains '\\': in the .reg file it reads as nested keys",
+               regf_name(h), (int)len, name);
+}
+
 static int do_export(regf_hive *h, const reg_opts *o, bool dump)
 {
     regf_off key;
@@ -339,7 +347,7 @@ static int do_export(regf_hive *h, const reg_opts *o, bool dump)
         return EXIT_USAGE;
     }
     kb_error err = {0};
-    regexport_options eo = {o->prefix, o->utf16, stderr, 0};
+    regexport_options eo = {o->prefix, o->utf16, warn_backslash_name, NULL};
     int r = dump ? regexport_dump(h, key, out, &err)
                  : regexport_reg(h, key, stored.data ? stored.data : "", &eo, out, &err);
     if (r != 0) {

@@ -381,7 +381,7 @@ static int export_key(regf_walker *w, const regf_hive *h, regf_off key, const ch
 }
 
 int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
-                  regexport_options *opt, FILE *out, kb_error *err)
+                  const regexport_options *opt, FILE *out, kb_error *err)
 {
     rx_out o;
     rx_init(&o, out, opt->utf16);
@@ -414,15 +414,9 @@ int regexport_reg(const regf_hive *h, regf_off key, const char *key_path,
             size_t nlen;
             const char *kname = regf_walk_name(w, &nlen);
             /* regedit's format has no escape for '\' inside a key name: such a key reads
-             * back as nested keys. Written as it is, and counted and reported. */
-            if (memchr(kname, '\\', nlen) != NULL) {
-                opt->ambiguous_keys++;
-                if (opt->warn)
-                    fprintf(opt->warn,
-                            "kbaudit: warning: %s: key name \"%.*s\" contains '\\': in the .reg file "
-                            "it reads as nested keys\n",
-                            regf_name(h), (int)nlen, kname);
-            }
+             * back as nested keys. Written as it is; the caller is told. */
+            if (opt->on_backslash_name && memchr(kname, '\\', nlen) != NULL)
+                opt->on_backslash_name(opt->ctx, h, kname, nlen);
             esc.len = level_len[depth - 1];
             if ((esc.len && kb_buf_putc(&esc, '\\')) || put_escaped(&esc, kname, nlen, false)) {
                 r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FILE *null = fopen("/dev/null", "w");
     if (null) {
         regexport_dump(h, regf_root(h), null, &err);
-        regexport_options o = {"HKEY_LOCAL_MACHINE\\SOFTWARE", true, NULL, 0};
+        regexport_options o = {"HKEY_LOCAL_MACHINE\\SOFTWARE", true, NULL, NULL};
         regexport_reg(h, regf_root(h), "", &o, null, &err);
         fclose(null);
     }
