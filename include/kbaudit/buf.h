@@ -27,4 +27,8 @@ int kb_buf_printf(kb_buf *b, const char *fmt, ...)
 void kb_buf_reset(kb_buf *b);
 void kb_buf_free(kb_buf *b);
 
+/* The first N bytes of S (fewer if S ends before), NUL-terminated and malloc'ed; NULL when out
+ * of memory. strndup is POSIX, and the Windows C runtime lacks it. */
+char *kb_strndup(const char *s, size_t n);
+
 #endif

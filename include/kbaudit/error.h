@@ -19,7 +19,8 @@ typedef enum kb_error_kind {
     KB_ERR_NOTFOUND,  /* key, value or file does not exist */
     KB_ERR_NOMEM,     /* allocation failed or a bound on memory was hit */
     KB_ERR_USAGE,     /* caller passed something invalid */
-    KB_ERR_UNSUPPORTED
+    KB_ERR_UNSUPPORTED,
+    KB_ERR_DENIED     /* the operating system refused access (live mode, not elevated) */
 } kb_error_kind;
 
 typedef struct kb_error {

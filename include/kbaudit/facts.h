@@ -116,6 +116,10 @@ typedef struct kb_facts {
 
     char **warnings;
     size_t nwarnings;
+    /* what the system refused to let us read (a key, value or file, as provenance names it):
+     * a live run without elevation. Not empty: the audit is at best inconclusive. */
+    char **denied;
+    size_t ndenied;
 } kb_facts;
 
 /* Gathers the facts. Fails only when the SOFTWARE hive cannot be read (then err says why);

@@ -11,6 +11,8 @@
 #include "kbaudit/facts.h"
 
 /* `kbaudit facts`: docs/facts-json.md. */
+/* "tree", "hives" or "live", as the JSON reports name a target kind. */
+const char *report_target_kind(kb_target_kind kind);
 int report_facts_json(const kb_facts *f, FILE *out, kb_error *err);
 int report_facts_text(const kb_facts *f, FILE *out, kb_error *err);
 

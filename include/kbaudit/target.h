@@ -5,6 +5,10 @@
  *           or junction leading outside it is refused.
  *  - hives: hive files alone (--software FILE [--system FILE]), e.g. copied with `reg save`;
  *           file evidence is then unavailable (not missing).
+ *  - live:  the running Windows system (--live; Windows builds only): the registry through
+ *           the Win32 API in its 64-bit view (KEY_WOW64_64KEY), files under the Windows
+ *           directory with the WOW64 file-system redirector off. Provenance is written as
+ *           the system names it: "HKLM\SOFTWARE\...", "C:\Windows\System32\...".
  *
  * Nothing is ever opened for writing. Facts (src/facts) read the registry and files only
  * through this interface. */
@@ -21,7 +25,7 @@
 
 typedef struct kb_target kb_target;
 
-typedef enum kb_target_kind { KB_TARGET_TREE, KB_TARGET_HIVES } kb_target_kind;
+typedef enum kb_target_kind { KB_TARGET_TREE, KB_TARGET_HIVES, KB_TARGET_LIVE } kb_target_kind;
 typedef enum kb_hive_id { KB_HIVE_SOFTWARE = 0, KB_HIVE_SYSTEM = 1 } kb_hive_id;
 
 /* Opens a tree: finds the Windows directory and opens its SOFTWARE hive. The candidates are
@@ -32,23 +36,33 @@ typedef enum kb_hive_id { KB_HIVE_SOFTWARE = 0, KB_HIVE_SYSTEM = 1 } kb_hive_id;
 int target_open_tree(const char *root, kb_target **out, kb_error *err);
 /* Opens hive files; `system` may be NULL. Fails when SOFTWARE cannot be read. */
 int target_open_hives(const char *software, const char *system, kb_target **out, kb_error *err);
+/* Opens the running system (Windows builds; elsewhere KB_ERR_UNSUPPORTED). Fails when
+ * HKLM\SOFTWARE cannot be opened (KB_ERR_DENIED when access is refused). */
+int target_open_live(kb_target **out, kb_error *err);
 void target_close(kb_target *t);
 
 kb_target_kind target_kind(const kb_target *t);
-const char *target_root(const kb_target *t);          /* NULL for hives */
-const char *target_windows_dir(const kb_target *t);   /* on-disk name relative to root, or NULL */
-/* How the Windows directory was found: "SystemRoot" or "probe"; NULL for hives. */
+const char *target_root(const kb_target *t);          /* NULL for hives and live */
+/* tree: the on-disk name relative to root; live: the directory itself ("C:\Windows"); hives: NULL */
+const char *target_windows_dir(const kb_target *t);
+/* How the Windows directory was found: "SystemRoot" or "probe" (tree), "GetSystemWindowsDirectory"
+ * (live); NULL for hives. */
 const char *target_windows_dir_found_by(const kb_target *t);
 /* HOST (a host path target_file returned) relative to the root, as on disk ("WINDOWS/
  * SERVICING/PACKAGES/X.MUM"); HOST itself when it is not under the root. */
 const char *target_relative(const kb_target *t, const char *host);
 bool target_files_available(const kb_target *t);
 
-/* The hive, opened on first use. NULL with KB_ERR_NOTFOUND when the target has none
- * (no SYSTEM given), other kinds when it is unreadable. */
+/* 0 when the hive can be read (opened on first use); -1 with KB_ERR_NOTFOUND when the target
+ * has none (no SYSTEM given), other kinds when it is unreadable. */
+int target_hive_open(kb_target *t, kb_hive_id id, kb_error *err);
+/* The hive file (offline targets), opened on first use; NULL as above, and for a live target
+ * (KB_ERR_UNSUPPORTED: the operating system holds its hives). */
 const regf_hive *target_hive(kb_target *t, kb_hive_id id, kb_error *err);
 const char *target_hive_path(const kb_target *t, kb_hive_id id);   /* NULL when none */
 const char *target_hive_name(kb_hive_id id);                        /* "SOFTWARE", "SYSTEM" */
+/* The hive as provenance names it: "SOFTWARE" offline, "HKLM\SOFTWARE" live. */
+const char *target_hive_label(const kb_target *t, kb_hive_id id);
 
 /* Registry reads: KEY is relative to the hive root, case-insensitive. A missing key or
  * value is KB_ERR_NOTFOUND; a corrupt hive KB_ERR_FORMAT, and so is a value of the wrong
@@ -73,9 +87,14 @@ void target_free_names(char **names, size_t n);
  * ("System32\ntoskrnl.exe"); a leading backslash makes it relative to the root instead.
  * target_file resolves it case-insensitively and returns the host path (malloc'ed):
  * KB_ERR_NOTFOUND when absent, KB_ERR_UNSUPPORTED for hive-only targets, KB_ERR_IO with
- * "outside the root" when a symlink escapes. */
+ * "outside the root" when a symlink, junction or other reparse point escapes. A live target
+ * returns "C:\Windows\..." after checking the file is there. */
 int target_file(kb_target *t, const char *winpath, char **host_path, kb_error *err);
 /* Names of the entries of a directory (not . and ..). */
 int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n, kb_error *err);
+/* The path of DIR\NAME (below the Windows directory) as a report shows it, whether or not it
+ * exists: tree: relative to the root with the folder as found on disk and '/'
+ * ("WINDOWS/SYSTEM32/x.dll"); live: "C:\Windows\System32\x.dll". malloc'ed. */
+char *target_show_path(kb_target *t, const char *dir, const char *name);
 
 #endif

@@ -255,7 +255,21 @@ static void decide(audit_ctx *c)
     /* below 6003 in the files: 6002, or a registry-SP2 host whose kernel is older (audit_host) */
     bool at_6002 = r->build.effective && r->build.effective < 6003;
     char *unknown = NULL;
-    if (missing || pending || at_6002 || r->pending_reboot) {
+    /* evidence the system refused to show (a live run without elevation): what is missing may
+     * only be unreadable, so nothing but a kernel below 6003 is certain enough for a verdict */
+    bool kernel_below = r->build.kernel && r->build.kernel < 6003;
+    if (c->f->ndenied > 0 && !kernel_below) {
+        r->verdict = AUDIT_INCONCLUSIVE;
+        kb_buf what = KB_BUF_INIT;
+        for (size_t i = 0; i < c->f->ndenied && i < 3; i++)
+            kb_buf_printf(&what, "%s%s", i ? ", " : "", c->f->denied[i]);
+        if (c->f->ndenied > 3)
+            kb_buf_printf(&what, " and %zu more", c->f->ndenied - 3);
+        r->verdict_reason = audit_printf(c, "access denied to %zu item(s) of the evidence (%s): run kbaudit from an "
+                                            "elevated prompt; a verdict needs all of it",
+                                         c->f->ndenied, what.data ? what.data : "");
+        kb_buf_free(&what);
+    } else if (missing || pending || at_6002 || r->pending_reboot) {
         r->verdict = AUDIT_NOT_COMPLIANT;
         char build[24] = "";
         if (at_6002)

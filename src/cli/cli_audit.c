@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kbaudit/outfile.h"
 #include "cli_target.h"
 #include "kbaudit/audit.h"
 #include "kbaudit/facts.h"
@@ -15,7 +16,7 @@
 #include "kbaudit/report.h"
 
 const char cli_audit_help[] =
-    "usage: kbaudit audit (--root DIR | --software FILE [--system FILE])\n"
+    "usage: kbaudit audit (--live | --root DIR | --software FILE [--system FILE])\n"
     "                     [--format text|json|junit] [-o FILE] [--db FILE]\n"
     "                     [--baseline default|latest] [--no-color] [-q]\n"
     "\n"
@@ -25,6 +26,9 @@ const char cli_audit_help[] =
     "them, and whether a reboot is pending. The kernel file's version decides the build; when\n"
     "the registry disagrees, the report says so.\n"
     "\n"
+    "  --live            the running Windows system this runs on (the Windows build,\n"
+    "                    kbaudit.exe; run it from an elevated prompt): the registry through\n"
+    "                    the Windows API in its 64-bit view, the files of %SystemRoot%\n"
     "  --root DIR        the root of a mounted Windows volume (read-only, nothing outside DIR)\n"
     "  --software FILE   a SOFTWARE hive file; file evidence is then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
@@ -57,7 +61,7 @@ typedef struct audit_cli_opts {
 static int parse(int argc, char **argv, audit_cli_opts *o)
 {
     static const struct option longopts[] = {
-        {"root", required_argument, NULL, 'r'},     {"software", required_argument, NULL, 's'},
+        {"root", required_argument, NULL, 'r'},     {"live", no_argument, NULL, 'L'},     {"software", required_argument, NULL, 's'},
         {"system", required_argument, NULL, 'y'},   {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},   {"db", required_argument, NULL, 'd'},
         {"baseline", required_argument, NULL, 'b'}, {"no-color", no_argument, NULL, 'n'},
@@ -71,6 +75,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
     while ((c = getopt_long(argc, argv, "+o:q", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o->target.root = optarg; break;
+        case 'L': o->target.live = true; break;
         case 's': o->target.software = optarg; break;
         case 'y': o->target.system = optarg; break;
         case 'f': o->format = optarg; break;
@@ -99,7 +104,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
 /* Renders into the output; returns 0 or EXIT_USAGE (the message is printed). */
 static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db)
 {
-    FILE *out = o->output ? fopen(o->output, "w") : stdout;
+    FILE *out = o->output ? kb_fopen_write(o->output) : stdout;
     if (out == NULL) {
         cli_cmd_errorf("audit", "cannot write %s: %s", o->output, strerror(errno));
         return EXIT_USAGE;
@@ -107,7 +112,7 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
     report_audit_opts ro = {
         .color = report_color_wanted(fileno(out), o->no_color),
         .quiet = o->quiet,
-        .target = o->target.root ? o->target.root : o->target.software,
+        .target = o->target.live ? "live system" : o->target.root ? o->target.root : o->target.software,
         .database = db->name,
         .baseline = o->audit.baseline == AUDIT_BASELINE_LATEST ? "latest" : "default",
     };

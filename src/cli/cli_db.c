@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kbaudit/outfile.h"
 #include "kbaudit/json.h"
 #include "kbaudit/kbdb.h"
 
@@ -574,7 +575,7 @@ static int do_export(const db_opts *o)
         return cli_usage_error("db", "export takes no arguments");
     size_t size;
     const unsigned char *data = o->schema ? kbdb_embedded_schema(&size) : kbdb_embedded_xml(&size);
-    FILE *fp = o->output ? fopen(o->output, "wb") : stdout;
+    FILE *fp = o->output ? kb_fopen_write(o->output) : stdout;
     if (fp == NULL) {
         perror(o->output);
         return EXIT_USAGE;

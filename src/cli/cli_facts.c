@@ -3,12 +3,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kbaudit/outfile.h"
 #include "cli_target.h"
 #include "kbaudit/facts.h"
 #include "kbaudit/report.h"
 
 const char cli_facts_help[] =
-    "usage: kbaudit facts (--root DIR | --software FILE [--system FILE])\n"
+    "usage: kbaudit facts (--live | --root DIR | --software FILE [--system FILE])\n"
     "                     [--format text|json] [-o FILE]\n"
     "\n"
     "Print what kbaudit reads from a Windows system, each fact with where it came from:\n"
@@ -19,6 +20,9 @@ const char cli_facts_help[] =
     "their .mum manifests, the pending-reboot markers, and whether each hive is readable,\n"
     "dirty or corrupt.\n"
     "\n"
+    "  --live            the running Windows system this runs on (the Windows build,\n"
+    "                    kbaudit.exe; run it from an elevated prompt): the registry through\n"
+    "                    the Windows API in its 64-bit view, the files of %SystemRoot%\n"
     "  --root DIR        the root of a mounted Windows volume (paths resolve case-insensitively;\n"
     "                    nothing outside DIR is read, nothing is written)\n"
     "  --software FILE   a SOFTWARE hive file (e.g. saved with `reg save`); file evidence is\n"
@@ -34,7 +38,7 @@ const char cli_facts_help[] =
 int cli_facts(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"root", required_argument, NULL, 'r'},   {"software", required_argument, NULL, 's'},
+        {"root", required_argument, NULL, 'r'},     {"live", no_argument, NULL, 'L'},   {"software", required_argument, NULL, 's'},
         {"system", required_argument, NULL, 'y'}, {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -48,6 +52,7 @@ int cli_facts(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': to.root = optarg; break;
+        case 'L': to.live = true; break;
         case 's': to.software = optarg; break;
         case 'y': to.system = optarg; break;
         case 'f': format = optarg; break;
@@ -73,7 +78,7 @@ int cli_facts(int argc, char **argv)
         target_close(t);
         return EXIT_UNREADABLE;
     }
-    FILE *out = output ? fopen(output, "w") : stdout;
+    FILE *out = output ? kb_fopen_write(output) : stdout;
     if (out == NULL) {
         perror(output);
         rc = EXIT_USAGE;

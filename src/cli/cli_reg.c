@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "kbaudit/outfile.h"
 #include "kbaudit/regexport.h"
 #include "kbaudit/regf.h"
 #include "kbaudit/utf.h"
@@ -153,7 +154,7 @@ static FILE *open_output(const char *path)
 {
     if (path == NULL)
         return stdout;
-    FILE *fp = fopen(path, "wb");
+    FILE *fp = kb_fopen_write(path);
     if (fp == NULL)
         perror(path);
     return fp;

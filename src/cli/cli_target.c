@@ -1,20 +1,29 @@
-/* Target options shared by `facts` and `audit`: --root DIR | --software FILE [--system FILE]. */
+/* Target options shared by `facts` and `audit`: --live | --root DIR | --software FILE [--system FILE]. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "cli_target.h"
+#include "kbaudit/buf.h"
+#include "kbaudit/evidence.h"
+#include "kbaudit/outfile.h"
 
 int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
 {
     *t = NULL;
+    if (o->live && (o->root || o->software || o->system))
+        return cli_usage_error(cmd, "--live cannot be combined with --root/--software/--system");
     if (o->root && (o->software || o->system))
         return cli_usage_error(cmd, "--root cannot be combined with --software/--system");
-    if (!o->root && !o->software)
-        return cli_usage_error(cmd, o->system ? "--system needs --software" : "give --root DIR or --software FILE");
+    if (!o->live && !o->root && !o->software)
+        return cli_usage_error(cmd, o->system ? "--system needs --software"
+                                              : "give --live, --root DIR or --software FILE");
     kb_error err = {0};
-    int r = o->root ? target_open_tree(o->root, t, &err) : target_open_hives(o->software, o->system, t, &err);
+    int r = o->live ? target_open_live(t, &err)
+            : o->root ? target_open_tree(o->root, t, &err)
+                      : target_open_hives(o->software, o->system, t, &err);
+    if (r != 0 && err.kind == KB_ERR_UNSUPPORTED && o->live)
+        return cli_usage_error(cmd, "%s", err.msg);
     if (r != 0) {
         cli_cmd_errorf(cmd, "evidence unreadable: %s", err.msg);
         return EXIT_UNREADABLE;
@@ -23,32 +32,28 @@ int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
 }
 
 /* The canonical form of an output path that may not exist yet: its folder resolved, plus its
- * name. NULL when the folder does not resolve either (then fopen fails and says why). */
+ * name. NULL when the folder does not resolve either (then opening it fails and says why). */
 static char *canonical_output(const char *path)
 {
-    char *full = realpath(path, NULL);
+    char *full = kb_realpath(path, NULL);
     if (full != NULL)
         return full;
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    char *rdir = dir ? realpath(dir, NULL) : NULL;
+    const char *slash = NULL;
+    for (const char *p = path; *p; p++)
+        if (kb_is_path_separator(*p))
+            slash = p;
+    char *dir = slash ? kb_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    char *rdir = dir ? kb_realpath(dir, NULL) : NULL;
     free(dir);
     if (rdir == NULL)
         return NULL;
     const char *name = slash ? slash + 1 : path;
-    size_t n = strlen(rdir) + strlen(name) + 2;
-    full = malloc(n);
-    if (full)
-        snprintf(full, n, "%s%s%s", rdir, strcmp(rdir, "/") == 0 ? "" : "/", name);
+    kb_buf b = KB_BUF_INIT;
+    size_t n = strlen(rdir);
+    if (kb_buf_puts(&b, rdir) || (n == 0 || rdir[n - 1] != '/' ? kb_buf_putc(&b, '/') : 0) || kb_buf_puts(&b, name))
+        kb_buf_free(&b);
     free(rdir);
-    return full;
-}
-
-/* The same file under two names (a hard link to a hive given as evidence). */
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return b.data;
 }
 
 bool cli_output_hits_evidence(const cli_target_opts *o, const char *output)
@@ -61,14 +66,16 @@ bool cli_output_hits_evidence(const cli_target_opts *o, const char *output)
     bool hit = false;
     const char *evidence[] = {o->root, o->software, o->system};
     for (size_t i = 0; i < 3 && !hit; i++) {
-        char *e = evidence[i] ? realpath(evidence[i], NULL) : NULL;
+        char *e = evidence[i] ? kb_realpath(evidence[i], NULL) : NULL;
         if (e == NULL)
             continue;
         size_t n = strlen(e);
+        if (n > 0 && e[n - 1] == '/')   /* a file-system root: "/", "E:/" */
+            n--;
         if (i == 0)   /* a folder: anything below it */
-            hit = strncmp(out, e, n) == 0 && (out[n] == '/' || out[n] == '\0' || strcmp(e, "/") == 0);
+            hit = strncmp(out, e, n) == 0 && (out[n] == '/' || out[n] == '\0');
         else
-            hit = strcmp(out, e) == 0 || same_file(out, e);
+            hit = strcmp(out, e) == 0 || kb_same_file(out, e);
         free(e);
     }
     free(out);

@@ -1,4 +1,5 @@
-/* Target options shared by the commands that read a Windows system. */
+/* Target options shared by the commands that read a Windows system: --live, --root DIR,
+ * --software FILE [--system FILE]. */
 #ifndef KBAUDIT_CLI_TARGET_H
 #define KBAUDIT_CLI_TARGET_H
 
@@ -7,6 +8,7 @@
 #include "kbaudit/target.h"
 
 typedef struct cli_target_opts {
+    bool live;
     const char *root, *software, *system;
 } cli_target_opts;
 

@@ -17,7 +17,7 @@ static int cmp_ci(const void *a, const void *b)
 
 static char *slice_dup(mum_slice s)
 {
-    return strndup(s.p ? s.p : "", s.n);
+    return kb_strndup(s.p ? s.p : "", s.n);
 }
 
 /* The KB number (and N of Package_N_for_KB...) of an identity or .mum file name stem: from
@@ -65,14 +65,17 @@ static void read_registry_package(kb_facts *f, kb_target *t, facts_package *p)
 {
     kb_buf key = KB_BUF_INIT, s = KB_BUF_INIT;
     kb_buf_printf(&key, CBS_KEY "\\Packages\\%s", p->identity);
-    p->source = facts_source(KB_HIVE_SOFTWARE, key.data, NULL);
+    p->source = facts_source(f, KB_HIVE_SOFTWARE, key.data, NULL);
     p->has_key = true;
     kb_error e = {0};
     /* CurrentState decides the audit: a corrupt one makes the hive corrupt */
     if (target_reg_dword(t, KB_HIVE_SOFTWARE, key.data, "CurrentState", &p->state, &e) == 0)
         p->has_state = true;
-    else if (e.kind != KB_ERR_NOTFOUND)
-        facts_corrupt(f, KB_HIVE_SOFTWARE, "%s\\CurrentState: %s", p->source, e.msg);
+    else if (e.kind != KB_ERR_NOTFOUND) {
+        char *what = facts_source(f, KB_HIVE_SOFTWARE, key.data, "CurrentState");
+        facts_read_failed(f, KB_HIVE_SOFTWARE, &e, what ? what : "CurrentState");
+        free(what);
+    }
     /* the install client and time are only shown: a corrupt one is a warning */
     e.kind = KB_OK;
     if (target_reg_string(t, KB_HIVE_SOFTWARE, key.data, "InstallClient", &s, &e) == 0)
@@ -99,7 +102,10 @@ static void read_manifest(kb_facts *f, kb_target *t, facts_package *p, const cha
     char *host = NULL;
     kb_error e = {0};
     if (target_file(t, spec.data, &host, &e) != 0) {
-        facts_warn(f, "%s", e.msg);
+        if (e.kind == KB_ERR_DENIED)
+            facts_denied(f, spec.data, e.msg);
+        else
+            facts_warn(f, "%s", e.msg);
         kb_buf_free(&spec);
         return;
     }
@@ -115,7 +121,10 @@ static void read_manifest(kb_facts *f, kb_target *t, facts_package *p, const cha
             facts_warn(f, "%s names KB%u but its manifest says %s", p->identity, p->kb, m.identifier);
     } else {
         p->mum_error = strdup(e.msg);
-        facts_warn(f, "%s", e.msg);
+        if (e.kind == KB_ERR_DENIED)
+            facts_denied(f, p->mum_path, e.msg);
+        else
+            facts_warn(f, "%s", e.msg);
     }
     mum_manifest_free(&m);
     free(host);
@@ -129,7 +138,9 @@ static char **list_manifests(kb_facts *f, kb_target *t, size_t *n)
     *n = 0;
     kb_error e = {0};
     if (!f->files_available || target_list_dir(t, "servicing\\Packages", &names, n, &e) != 0) {
-        if (f->files_available && e.kind != KB_ERR_NOTFOUND)
+        if (f->files_available && e.kind == KB_ERR_DENIED)
+            facts_denied(f, "servicing\\Packages", e.msg);
+        else if (f->files_available && e.kind != KB_ERR_NOTFOUND)
             facts_warn(f, "servicing\\Packages: %s", e.msg);
         return NULL;
     }
@@ -143,8 +154,11 @@ void facts_gather_packages(kb_facts *f, kb_target *t)
     size_t nkeys = 0, nodd = 0, nmums = 0;
     kb_error e = {0};
     if (target_reg_subkeys(t, KB_HIVE_SOFTWARE, CBS_KEY "\\Packages", &keys, &nkeys, &odd, &nodd, &e) != 0 &&
-        e.kind != KB_ERR_NOTFOUND)
-        facts_corrupt(f, KB_HIVE_SOFTWARE, "SOFTWARE\\" CBS_KEY "\\Packages: %s", e.msg);
+        e.kind != KB_ERR_NOTFOUND) {
+        char *what = facts_source(f, KB_HIVE_SOFTWARE, CBS_KEY "\\Packages", NULL);
+        facts_read_failed(f, KB_HIVE_SOFTWARE, &e, what ? what : "CBS Packages");
+        free(what);
+    }
     for (size_t i = 0; i < nodd; i++)
         facts_warn(f, "SOFTWARE\\" CBS_KEY "\\Packages: skipped the subkey \"%s\": a NUL or backslash in "
                       "its name, so no key path reaches it", odd[i]);
@@ -173,7 +187,7 @@ void facts_gather_packages(kb_facts *f, kb_target *t)
         size_t len = strlen(mums[i]);
         if (matched[i] || len < 5 || strcasecmp(mums[i] + len - 4, ".mum") != 0)
             continue;
-        char *identity = strndup(mums[i], len - 4);
+        char *identity = kb_strndup(mums[i], len - 4);
         mum_package_id id;
         bool parsed;
         int32_t index;

@@ -26,9 +26,12 @@ void facts_warn(kb_facts *f, const char *fmt, ...)
         f->nwarnings++;
 }
 
-char *facts_source(kb_hive_id hive, const char *key, const char *value)
+char *facts_source(const kb_facts *f, kb_hive_id hive, const char *key, const char *value)
 {
     kb_buf b = KB_BUF_INIT;
+    /* live provenance is written as the system names it: HKLM\SOFTWARE\... */
+    if (f->kind == KB_TARGET_LIVE)
+        kb_buf_puts(&b, "HKLM\\");
     kb_buf_puts(&b, target_hive_name(hive));
     if (key && *key && (kb_buf_putc(&b, '\\') || kb_buf_puts(&b, key)))
         return kb_buf_free(&b), NULL;
@@ -51,12 +54,33 @@ void facts_corrupt(kb_facts *f, kb_hive_id hive, const char *fmt, ...)
     facts_warn(f, "%s", msg);
 }
 
+void facts_denied(kb_facts *f, const char *what, const char *msg)
+{
+    char **v = realloc(f->denied, (f->ndenied + 1) * sizeof *v);
+    if (v != NULL) {
+        f->denied = v;
+        if ((v[f->ndenied] = strdup(what)) != NULL)
+            f->ndenied++;
+    }
+    facts_warn(f, "%s could not be read (access denied: run kbaudit from an elevated prompt, as an "
+                  "administrator): %s", what, msg);
+}
+
+void facts_read_failed(kb_facts *f, kb_hive_id hive, const kb_error *e, const char *what)
+{
+    if (e->kind == KB_ERR_DENIED)
+        facts_denied(f, what, e->msg);
+    else
+        facts_corrupt(f, hive, "%s: %s", what, e->msg);
+}
+
 /* A failure other than "not found" is a corrupt structure (or a value of the wrong type) the
- * audit depends on; an unreadable SYSTEM hive is reported once, by facts_gather. */
+ * audit depends on, or a read the system refused; an unreadable SYSTEM hive is reported once,
+ * by facts_gather. */
 static void corrupt_unless_missing(kb_facts *f, kb_hive_id hive, const kb_error *e, const char *what)
 {
     if (e->kind != KB_ERR_NOTFOUND && f->hives[hive].readable)
-        facts_corrupt(f, hive, "%s: %s", what, e->msg);
+        facts_read_failed(f, hive, e, what);
 }
 
 void facts_read_str(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, const char *value,
@@ -64,7 +88,7 @@ void facts_read_str(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key,
 {
     kb_buf b = KB_BUF_INIT;
     kb_error e = {0};
-    out->source = facts_source(hive, key, value);
+    out->source = facts_source(f, hive, key, value);
     if (target_reg_string(t, hive, key, value, &b, &e) == 0) {
         out->value = b.data ? b.data : strdup("");
         return;
@@ -77,7 +101,7 @@ void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key,
                     fact_num *out)
 {
     kb_error e = {0};
-    out->source = facts_source(hive, key, value);
+    out->source = facts_source(f, hive, key, value);
     if (target_reg_dword(t, hive, key, value, &out->value, &e) == 0) {
         out->present = true;
         return;
@@ -90,7 +114,7 @@ void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key,
 void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, fact_flag *out)
 {
     kb_error e = {0};
-    out->source = facts_source(hive, key, NULL);
+    out->source = facts_source(f, hive, key, NULL);
     if (target_reg_key_exists(t, hive, key, &out->value, &e) == 0) {
         out->known = true;
         return;
@@ -110,7 +134,7 @@ const char *facts_control_set(const kb_facts *f, char buf[32])
 int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
 {
     memset(f, 0, sizeof *f);
-    if (target_hive(t, KB_HIVE_SOFTWARE, err) == NULL)
+    if (target_hive_open(t, KB_HIVE_SOFTWARE, err) != 0)
         return -1;
     f->kind = target_kind(t);
     f->root = facts_strdup(target_root(t));
@@ -124,11 +148,14 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
     f->hives[KB_HIVE_SYSTEM].given = f->system_path != NULL;
     if (f->system_path == NULL)
         facts_warn(f, "no SYSTEM hive: control set, architecture and pending file renames are unknown");
-    else if (target_hive(t, KB_HIVE_SYSTEM, &e) == NULL)
-        facts_corrupt(f, KB_HIVE_SYSTEM, "SYSTEM hive unreadable, its facts are unknown: %s", e.msg);
-    else
+    else if (target_hive_open(t, KB_HIVE_SYSTEM, &e) == 0)
         f->hives[KB_HIVE_SYSTEM].readable = true;
-    for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM; i++) {
+    else if (e.kind == KB_ERR_DENIED)
+        facts_denied(f, f->system_path, e.msg);
+    else
+        facts_corrupt(f, KB_HIVE_SYSTEM, "SYSTEM hive unreadable, its facts are unknown: %s", e.msg);
+    for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM && f->kind != KB_TARGET_LIVE; i++) {
+        /* a live system's hives are loaded by its kernel: never dirty as seen through the API */
         const regf_hive *h = f->hives[i].readable ? target_hive(t, (kb_hive_id)i, NULL) : NULL;
         const regf_header *hd = h ? regf_get_header(h) : NULL;
         if (hd && hd->dirty) {
@@ -192,6 +219,9 @@ void facts_free(kb_facts *f)
     for (size_t i = 0; i < f->nwarnings; i++)
         free(f->warnings[i]);
     free(f->warnings);
+    for (size_t i = 0; i < f->ndenied; i++)
+        free(f->denied[i]);
+    free(f->denied);
     memset(f, 0, sizeof *f);
 }
 
@@ -250,13 +280,6 @@ const facts_file *facts_find_file(const kb_facts *f, const char *role)
 
 char *facts_absent_path(const kb_facts *f, kb_target *t, const char *dir, const char *name)
 {
-    char *host = NULL;
-    kb_error e = {0};
-    kb_buf p = KB_BUF_INIT;
-    if (target_file(t, dir, &host, &e) == 0)
-        kb_buf_printf(&p, "%s/%s", target_relative(t, host), name);
-    else
-        kb_buf_printf(&p, "%s/%s/%s", f->windows_dir ? f->windows_dir : "Windows", dir, name);
-    free(host);
-    return p.data;
+    (void)f;
+    return target_show_path(t, dir, name);
 }

@@ -29,7 +29,7 @@ kb_arch facts_arch_of_machine(uint16_t machine)
            : machine == PE_MACHINE_IA64 ? KB_ARCH_IA64 : KB_ARCH_UNKNOWN;
 }
 
-static void read_version(facts_file *x, const char *host)
+static void read_version(facts_file *x, const char *host, kb_error_kind *kind)
 {
     pe_file *pe = NULL;
     pe_version_info vi;
@@ -37,6 +37,7 @@ static void read_version(facts_file *x, const char *host)
     memset(&vi, 0, sizeof vi);
     if (pe_open_file(host, &pe, &e) != 0 || pe_version_read(pe, &vi, &e) != 0) {
         x->error = strdup(e.msg);
+        *kind = e.kind;
         pe_version_info_free(&vi);   /* a failed read may leave parts allocated */
         pe_close(pe);
         return;
@@ -72,16 +73,21 @@ void facts_gather_files(kb_facts *f, kb_target *t)
         snprintf(winpath, sizeof winpath, "System32\\%s", kernel_files[i].name);
         if (target_file(t, winpath, &host, &e) != 0) {
             x->path = facts_absent_path(f, t, "System32", kernel_files[i].name);
-            if (e.kind != KB_ERR_NOTFOUND) {
-                x->error = strdup(e.msg);
+            if (e.kind == KB_ERR_DENIED)
+                facts_denied(f, x->path, e.msg);
+            else if (e.kind != KB_ERR_NOTFOUND)
                 facts_warn(f, "%s", e.msg);
-            }
+            if (e.kind != KB_ERR_NOTFOUND)
+                x->error = strdup(e.msg);
             continue;
         }
         x->present = true;
         x->path = strdup(target_relative(t, host));
-        read_version(x, host);
-        if (x->error)
+        kb_error_kind kind = KB_OK;
+        read_version(x, host, &kind);
+        if (x->error && kind == KB_ERR_DENIED)
+            facts_denied(f, x->path, x->error);
+        else if (x->error)
             facts_warn(f, "%s: %s", x->path, x->error);
         free(host);
     }

@@ -12,8 +12,14 @@ void facts_warn(kb_facts *f, const char *fmt, ...) KB_PRINTF(2, 3);
 /* A corrupt structure (or a value of the wrong type) in HIVE that the audit depends on: sets
  * the hive's corrupt flag, keeps the first message, and warns (printf-style). */
 void facts_corrupt(kb_facts *f, kb_hive_id hive, const char *fmt, ...) KB_PRINTF(3, 4);
-/* "SOFTWARE\key\value" (value may be NULL for a key), malloc'ed. */
-char *facts_source(kb_hive_id hive, const char *key, const char *value);
+/* "SOFTWARE\key\value" (value may be NULL for a key), malloc'ed; live: "HKLM\SOFTWARE\...". */
+char *facts_source(const kb_facts *f, kb_hive_id hive, const char *key, const char *value);
+/* WHAT could not be read because the system refused access (a live run without elevation):
+ * listed in f->denied and warned; the audit is then at best inconclusive. */
+void facts_denied(kb_facts *f, const char *what, const char *msg);
+/* A read of WHAT in HIVE failed with E (not "not found"): denied (facts_denied) or corrupt
+ * (facts_corrupt). */
+void facts_read_failed(kb_facts *f, kb_hive_id hive, const kb_error *e, const char *what);
 char *facts_strdup(const char *s);
 
 /* A string value into a fact; a missing value leaves it absent, a corrupt one warns too. */

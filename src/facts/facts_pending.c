@@ -41,7 +41,7 @@ static void gather_renames(kb_facts *f, kb_target *t)
     const char *set = facts_control_set(f, cs);
     snprintf(key, sizeof key, "%s\\Control\\Session Manager", set ? set : "CurrentControlSet");
     fact_num *out = &f->pending.pending_file_renames;
-    out->source = facts_source(KB_HIVE_SYSTEM, key, "PendingFileRenameOperations");
+    out->source = facts_source(f, KB_HIVE_SYSTEM, key, "PendingFileRenameOperations");
     /* unknown unless the value is read, or its key is there without it */
     out->unavailable = true;
     if (!f->hives[KB_HIVE_SYSTEM].readable)
@@ -56,7 +56,9 @@ static void gather_renames(kb_facts *f, kb_target *t)
     kb_error e = {0};
     bool exists = false;
     if (target_reg_key_exists(t, KB_HIVE_SYSTEM, key, &exists, &e) != 0) {
-        facts_corrupt(f, KB_HIVE_SYSTEM, "SYSTEM\\%s: %s", key, e.msg);
+        char *what = facts_source(f, KB_HIVE_SYSTEM, key, NULL);
+        facts_read_failed(f, KB_HIVE_SYSTEM, &e, what ? what : key);
+        free(what);
     } else if (!exists) {
         facts_warn(f, "SYSTEM\\%s does not exist (Select\\Current is %u): PendingFileRenameOperations is unknown",
                    key, f->current_control_set.value);
@@ -70,7 +72,7 @@ static void gather_renames(kb_facts *f, kb_target *t)
         out->present = true;   /* no value: no pending renames */
         out->value = 0;
     } else {
-        facts_corrupt(f, KB_HIVE_SYSTEM, "%s: %s", out->source, e.msg);
+        facts_read_failed(f, KB_HIVE_SYSTEM, &e, out->source);
     }
     kb_buf_free(&data);
 }
@@ -89,7 +91,10 @@ static void gather_pending_xml(kb_facts *f, kb_target *t)
         out->source = facts_absent_path(f, t, "winsxs", "pending.xml");
         if (e.kind != KB_ERR_NOTFOUND) {   /* e.g. a symlink leading outside the root: unknown */
             out->unavailable = true;
-            facts_warn(f, "%s", e.msg);
+            if (e.kind == KB_ERR_DENIED)
+                facts_denied(f, out->source, e.msg);
+            else
+                facts_warn(f, "%s", e.msg);
         }
         return;
     }
@@ -98,6 +103,9 @@ static void gather_pending_xml(kb_facts *f, kb_target *t)
     if (mum_pending_count(host, &count, &e) == 0) {
         out->present = true;
         out->value = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count;
+    } else if (e.kind == KB_ERR_DENIED) {
+        out->unavailable = true;   /* there, but whether it holds operations is unknown */
+        facts_denied(f, out->source, e.msg);
     } else {
         /* the file exists: something is pending even if we cannot count it */
         out->present = true;

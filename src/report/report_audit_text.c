@@ -2,8 +2,8 @@
  * then the evidence behind it. Colour only marks what the words already say. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "kbaudit/outfile.h"
 #include "kbaudit/report.h"
 #include "report_audit_util.h"
 
@@ -20,7 +20,7 @@ bool report_color_wanted(int fd, bool no_color_option)
      * safer reading for logs */
     if (no_color_option || getenv("NO_COLOR") != NULL)
         return false;
-    return isatty(fd) == 1;
+    return kb_is_color_terminal(fd);
 }
 
 typedef struct text_out {

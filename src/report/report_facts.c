@@ -117,6 +117,11 @@ static void json_packages(kb_json *j, const kb_facts *f)
     json_array_end(j);
 }
 
+const char *report_target_kind(kb_target_kind kind)
+{
+    return kind == KB_TARGET_TREE ? "tree" : kind == KB_TARGET_LIVE ? "live" : "hives";
+}
+
 int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
 {
     kb_json j;
@@ -125,7 +130,7 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
     json_key(&j, "kbaudit_version"), json_string(&j, KBAUDIT_VERSION);
     json_key(&j, "target");
     json_object_begin(&j);
-    json_key(&j, "kind"), json_string(&j, f->kind == KB_TARGET_TREE ? "tree" : "hives");
+    json_key(&j, "kind"), json_string(&j, report_target_kind(f->kind));
     json_key(&j, "root"), json_string(&j, f->root);
     json_key(&j, "windows_dir"), json_string(&j, f->windows_dir);
     json_key(&j, "windows_dir_found_by"), json_string(&j, f->windows_dir_found_by);
@@ -186,6 +191,11 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
     json_fact_flag(&j, "wu_reboot_required", &f->pending.wu_reboot_required);
     json_object_end(&j);
 
+    json_key(&j, "denied");
+    json_array_begin(&j);
+    for (size_t i = 0; i < f->ndenied; i++)
+        json_string(&j, f->denied[i]);
+    json_array_end(&j);
     json_key(&j, "warnings");
     json_array_begin(&j);
     for (size_t i = 0; i < f->nwarnings; i++)
@@ -208,8 +218,9 @@ static void text_str(FILE *out, const char *label, const fact_str *s)
 int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
 {
     char v[24], t[32];
-    fprintf(out, "Target: %s %s\n", f->kind == KB_TARGET_TREE ? "tree" : "hive files",
-            f->root ? f->root : f->software_path);
+    fprintf(out, "Target: %s %s\n",
+            f->kind == KB_TARGET_TREE ? "tree" : f->kind == KB_TARGET_LIVE ? "live system" : "hive files",
+            f->root ? f->root : f->kind == KB_TARGET_LIVE ? f->windows_dir : f->software_path);
     if (f->windows_dir)
         fprintf(out, "  Windows   %s (found by %s)\n", f->windows_dir,
                 f->windows_dir_found_by ? f->windows_dir_found_by : "?");

@@ -1,23 +1,68 @@
-/* Internal state of a target (see kbaudit/target.h). */
+/* Internal state of a target (see kbaudit/target.h). A target is one backend behind the
+ * public interface: the offline one (a mounted tree or hive files, read with the regf reader
+ * and the evidence layer) or the live one (the running Windows system, through the Win32
+ * registry API; Windows builds only). target_api.c dispatches through `ops`. */
 #ifndef KBAUDIT_TARGET_INTERNAL_H
 #define KBAUDIT_TARGET_INTERNAL_H
 
 #include "kbaudit/target.h"
 
+typedef struct target_ops {
+    /* 0 when the hive can be read; err says why not (KB_ERR_NOTFOUND: none given) */
+    int (*hive_open)(kb_target *t, kb_hive_id id, kb_error *err);
+    int (*key_exists)(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err);
+    int (*reg_string)(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
+                      kb_error *err);
+    int (*reg_dword)(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t *out,
+                     kb_error *err);
+    int (*reg_value)(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t type,
+                     kb_buf *out, kb_error *err);
+    int (*reg_subkeys)(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
+                       char ***skipped, size_t *nskipped, kb_error *err);
+    int (*file)(kb_target *t, const char *winpath, char **host, kb_error *err);
+    char *(*show_path)(kb_target *t, const char *dir, const char *name);
+    void (*close)(kb_target *t);
+} target_ops;
+
 struct kb_target {
     kb_target_kind kind;
-    char *root;              /* realpath of --root (tree) */
-    char *windir;            /* on-disk name of the Windows directory, relative to root */
-    const char *windir_found_by;   /* "SystemRoot" or "probe" (tree), NULL (hives) */
-    char *hive_path[2];      /* host paths of SOFTWARE and SYSTEM (NULL when none) */
-    regf_hive *hive[2];
+    const target_ops *ops;
+    char *root;              /* realpath of --root (tree); NULL for hive files and live */
+    char *windir;            /* tree: on-disk name of the Windows directory, relative to root;
+                                live: the Windows directory itself ("C:\Windows") */
+    const char *windir_found_by;   /* "SystemRoot" or "probe" (tree), "GetSystemWindowsDirectory"
+                                      (live), NULL (hives) */
+    char *hive_path[2];      /* host paths of SOFTWARE and SYSTEM (NULL when none); live:
+                                "HKLM\SOFTWARE", "HKLM\SYSTEM" */
+    regf_hive *hive[2];      /* offline only */
     bool hive_tried[2];
     kb_error hive_err[2];    /* why a hive could not be opened */
+    void *backend;           /* the live backend's own state */
 };
+
+extern const target_ops target_offline_ops;
 
 /* Resolves WINPATH (relative to `base`, a path relative to the root; NULL = the root)
  * case-insensitively inside the root; see target_file. */
 int target_resolve(const kb_target *t, const char *base, const char *winpath, char **host,
                    kb_error *err);
+
+/* The offline backend's operations (target_reg.c, target_path.c). */
+int target_offline_hive_open(kb_target *t, kb_hive_id id, kb_error *err);
+int target_offline_key_exists(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err);
+int target_offline_string(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
+                          kb_error *err);
+int target_offline_dword(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t *out,
+                         kb_error *err);
+int target_offline_value(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t type,
+                         kb_buf *out, kb_error *err);
+int target_offline_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
+                           char ***skipped, size_t *nskipped, kb_error *err);
+int target_offline_file(kb_target *t, const char *winpath, char **host, kb_error *err);
+char *target_offline_show_path(kb_target *t, const char *dir, const char *name);
+
+/* NAME (LEN bytes, maybe NULs inside) with every NUL as \0 and other control characters as
+ * \xNN, malloc'ed (target_reg.c; the live backend uses it too). */
+char *target_escape_name(const char *name, size_t len);
 
 #endif

@@ -1,53 +1,41 @@
 /* Opening targets: a mounted tree (find the Windows directory and its hives) or hive files. */
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
-#include <stdio.h>
-#include <sys/stat.h>
 
+#include "kbaudit/evidence.h"
 #include "target_internal.h"
 
 #define CONFIG_DIR "System32\\config\\"
 
-static const char *const hive_names[2] = {"SOFTWARE", "SYSTEM"};
-
-const char *target_hive_name(kb_hive_id id) { return hive_names[id]; }
-
-void target_close(kb_target *t)
+static void offline_close(kb_target *t)
 {
-    if (t == NULL)
-        return;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2; i++)
         regf_close(t->hive[i]);
-        free(t->hive_path[i]);
-    }
-    free(t->root);
-    free(t->windir);
-    free(t);
 }
 
-kb_target_kind target_kind(const kb_target *t) { return t->kind; }
-const char *target_root(const kb_target *t) { return t->root; }
-const char *target_windows_dir(const kb_target *t) { return t->windir; }
-const char *target_windows_dir_found_by(const kb_target *t) { return t->windir_found_by; }
-
-const char *target_relative(const kb_target *t, const char *host)
+int target_offline_hive_open(kb_target *t, kb_hive_id id, kb_error *err)
 {
-    size_t n = t->root && strcmp(t->root, "/") != 0 ? strlen(t->root) : 0;
-    if (t->root == NULL || strncmp(host, t->root, n) != 0 || host[n] != '/')
-        return host;
-    return host + n + 1;
+    return target_hive(t, id, err) ? 0 : -1;
 }
-bool target_files_available(const kb_target *t) { return t->kind == KB_TARGET_TREE; }
-const char *target_hive_path(const kb_target *t, kb_hive_id id) { return t->hive_path[id]; }
+
+const target_ops target_offline_ops = {
+    target_offline_hive_open, target_offline_key_exists, target_offline_string, target_offline_dword,
+    target_offline_value,     target_offline_subkeys,    target_offline_file,   target_offline_show_path,
+    offline_close,
+};
 
 const regf_hive *target_hive(kb_target *t, kb_hive_id id, kb_error *err)
 {
+    if (t->ops != &target_offline_ops) {
+        if (err)
+            kb_error_set(err, KB_ERR_UNSUPPORTED, "%s: not a hive file", t->hive_path[id] ? t->hive_path[id] : "?");
+        return NULL;
+    }
     if (!t->hive_tried[id]) {
         t->hive_tried[id] = true;
         if (t->hive_path[id] == NULL)
-            kb_error_set(&t->hive_err[id], KB_ERR_NOTFOUND, "no %s hive %s", hive_names[id],
+            kb_error_set(&t->hive_err[id], KB_ERR_NOTFOUND, "no %s hive %s", target_hive_name(id),
                          t->kind == KB_TARGET_TREE ? "in the tree" : "was given");
         else
             regf_open_file(t->hive_path[id], &t->hive[id], &t->hive_err[id]);
@@ -77,7 +65,7 @@ static char *windir_of(const kb_target *t, const char *host)
 {
     const char *rel = target_relative(t, host);
     const char *slash = strchr(rel, '/');
-    return strndup(rel, slash ? (size_t)(slash - rel) : strlen(rel));
+    return kb_strndup(rel, slash ? (size_t)(slash - rel) : strlen(rel));
 }
 
 /* True when the hive at HOST names, in CurrentVersion\SystemRoot ("C:\Windows",
@@ -85,7 +73,7 @@ static char *windir_of(const kb_target *t, const char *host)
  * case-insensitively under the root (".." and links leading out are refused). */
 static bool names_itself(const kb_target *t, const char *host)
 {
-    kb_target probe = {.kind = KB_TARGET_TREE, .root = t->root};
+    kb_target probe = {.kind = KB_TARGET_TREE, .ops = &target_offline_ops, .root = t->root};
     probe.hive_path[KB_HIVE_SOFTWARE] = (char *)host;
     kb_buf value = KB_BUF_INIT;
     kb_error e = {0};
@@ -170,11 +158,15 @@ int target_open_tree(const char *root, kb_target **out, kb_error *err)
     if (t == NULL)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     t->kind = KB_TARGET_TREE;
-    struct stat st;
-    t->root = realpath(root, NULL);
-    if (t->root == NULL || stat(t->root, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        kb_error_set(err, KB_ERR_IO, "%s: not a readable directory%s%s", root, errno ? ": " : "",
-                     errno ? strerror(errno) : "");
+    t->ops = &target_offline_ops;
+    kb_error e = {0};
+    kb_path_kind kind = KB_PATH_NONE;
+    t->root = kb_realpath(root, &e);
+    if (t->root && kb_path_kind_of(t->root, &kind, &e) == 0 && kind != KB_PATH_DIR)
+        kb_error_set(&e, KB_ERR_IO, "not a directory");
+    if (t->root == NULL || kind != KB_PATH_DIR) {
+        kb_error_set(err, e.kind == KB_ERR_DENIED ? KB_ERR_DENIED : KB_ERR_IO, "%s: not a readable directory: %s",
+                     root, e.msg);
         target_close(t);
         return -1;
     }
@@ -182,7 +174,6 @@ int target_open_tree(const char *root, kb_target **out, kb_error *err)
         target_close(t);
         return -1;
     }
-    kb_error e = {0};
     char *system = NULL;
     if (target_file(t, CONFIG_DIR "SYSTEM", &system, &e) == 0)
         t->hive_path[KB_HIVE_SYSTEM] = system;
@@ -201,6 +192,7 @@ int target_open_hives(const char *software, const char *system, kb_target **out,
     if (t == NULL)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     t->kind = KB_TARGET_HIVES;
+    t->ops = &target_offline_ops;
     t->hive_path[KB_HIVE_SOFTWARE] = strdup(software);
     t->hive_path[KB_HIVE_SYSTEM] = system ? strdup(system) : NULL;
     if (t->hive_path[KB_HIVE_SOFTWARE] == NULL || (system && t->hive_path[KB_HIVE_SYSTEM] == NULL)) {

@@ -1,87 +1,55 @@
 /* Windows paths on a mounted volume: resolved component by component, case-insensitively
  * (mounts differ in case: WINDOWS, System32, config\software...), and never outside the
  * root: every symlink met on the way is resolved and must stay inside it. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "kbaudit/evidence.h"
-#include "kbaudit/utf.h"
 #include "target_internal.h"
 
 #define TARGET_MAX_COMPONENTS 64
 
-/* Case-insensitive equality of two UTF-8 names, folding as Windows does (kb_upcase16). */
-static bool same_name(const char *a, const char *b)
+/* The root as the start of a host path: "" for "/", "E:" for "E:/" (a root that ends in
+ * '/' is a file-system root; every component is appended as "/NAME"). */
+static size_t root_prefix_len(const kb_target *t)
 {
-    const char *ae = a + strlen(a), *be = b + strlen(b);
-    while (a < ae && b < be) {
-        uint32_t x = kb_utf8_next(&a, ae), y = kb_utf8_next(&b, be);
-        if (x < 0x10000)
-            x = kb_upcase16((uint16_t)x);
-        if (y < 0x10000)
-            y = kb_upcase16((uint16_t)y);
-        if (x != y)
-            return false;
-    }
-    return a == ae && b == be;
+    size_t n = strlen(t->root);
+    return n > 0 && t->root[n - 1] == '/' ? n - 1 : n;
 }
 
 static bool inside_root(const kb_target *t, const char *real)
 {
-    size_t n = strlen(t->root);
-    if (strcmp(t->root, "/") == 0)
-        return true;
+    size_t n = root_prefix_len(t);
     return strncmp(real, t->root, n) == 0 && (real[n] == '\0' || real[n] == '/');
 }
 
 /* Appends "/<entry>" to path, where entry is the directory entry of `path` matching `comp`
- * (exact name first, then a case-insensitive scan). */
-static int append_component(kb_buf *path, const char *comp, kb_error *err)
+ * (exact name first, then as Windows compares names). */
+static int append_component(const kb_target *t, kb_buf *path, const char *comp, kb_error *err)
 {
-    size_t len = path->len;
-    if (kb_buf_putc(path, '/') || kb_buf_puts(path, comp))
-        return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
-    struct stat st;
-    if (lstat(path->data, &st) == 0)
-        return 0;
-    path->len = len;
-    path->data[len] = '\0';
-    DIR *d = kb_opendir_readonly(path->data, err);
-    if (d == NULL)
+    char *found = NULL;
+    /* the folder itself: a root that is a file-system root keeps its '/' ("E:/", "/") */
+    bool at_root = path->len == root_prefix_len(t);
+    if (kb_dir_find(at_root ? t->root : path->data, comp, &found, err) != 0)
         return -1;
-    struct dirent *e;
-    const char *found = NULL;
-    while ((e = readdir(d)) != NULL) {
-        if (same_name(e->d_name, comp)) {
-            found = e->d_name;
-            break;
-        }
-    }
-    int r = 0;
-    if (found == NULL)
-        r = kb_error_set(err, KB_ERR_NOTFOUND, "%s: no entry named \"%s\" (any case)", path->data, comp);
-    else if (kb_buf_putc(path, '/') || kb_buf_puts(path, found))
-        r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
-    closedir(d);
+    int r = kb_buf_putc(path, '/') || kb_buf_puts(path, found) ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
+    free(found);
     return r;
 }
 
-/* A symlink met on the way is followed only if it resolves inside the root. */
+/* A link met on the way is followed only if it resolves inside the root. */
 static int check_link(const kb_target *t, kb_buf *path, kb_error *err)
 {
-    struct stat st;
-    if (lstat(path->data, &st) != 0 || !S_ISLNK(st.st_mode))
+    kb_path_kind kind;
+    if (kb_path_kind_of(path->data, &kind, err) != 0)
+        return -1;
+    if (kind != KB_PATH_LINK)
         return 0;
-    char *real = realpath(path->data, NULL);
+    kb_error e = {0};
+    char *real = kb_realpath(path->data, &e);
     if (real == NULL)
-        return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : KB_ERR_IO,
-                            "%s: symlink cannot be resolved: %s", path->data, strerror(errno));
+        return kb_error_set(err, e.kind == KB_ERR_NOTFOUND ? KB_ERR_NOTFOUND : e.kind == KB_ERR_DENIED ? KB_ERR_DENIED : KB_ERR_IO,
+                            "%s: symlink cannot be resolved: %s", path->data, e.msg);
     int r = 0;
     if (!inside_root(t, real))
         r = kb_error_set(err, KB_ERR_IO, "%s: refused: symlink leads outside the root %s (to %s)",
@@ -99,7 +67,7 @@ int target_resolve(const kb_target *t, const char *base, const char *winpath, ch
                             winpath);
     kb_buf path = KB_BUF_INIT, spec = KB_BUF_INIT;
     int r = 0;
-    if (kb_buf_puts(&path, strcmp(t->root, "/") == 0 ? "" : t->root) ||
+    if (kb_buf_append(&path, t->root, root_prefix_len(t)) ||
         (base && winpath[0] != '\\' && winpath[0] != '/' &&
          (kb_buf_puts(&spec, base) || kb_buf_putc(&spec, '\\'))) ||
         kb_buf_puts(&spec, winpath))
@@ -114,11 +82,11 @@ int target_resolve(const kb_target *t, const char *base, const char *winpath, ch
             r = kb_error_set(err, KB_ERR_USAGE, "%s: refused: \"..\" or too many components", winpath);
             break;
         }
-        r = append_component(&path, c, err);
+        r = append_component(t, &path, c, err);
         if (r == 0)
             r = check_link(t, &path, err);
     }
-    if (r == 0 && path.len == 0)
+    if (r == 0 && path.len == root_prefix_len(t))   /* the root itself */
         r = kb_buf_putc(&path, '/') ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
     kb_buf_free(&spec);
     if (r != 0) {
@@ -129,16 +97,23 @@ int target_resolve(const kb_target *t, const char *base, const char *winpath, ch
     return 0;
 }
 
-int target_file(kb_target *t, const char *winpath, char **host_path, kb_error *err)
+int target_offline_file(kb_target *t, const char *winpath, char **host_path, kb_error *err)
 {
     return target_resolve(t, t->windir, winpath, host_path, err);
 }
 
-void target_free_names(char **names, size_t n)
+char *target_offline_show_path(kb_target *t, const char *dir, const char *name)
 {
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    char *host = NULL;
+    kb_error e = {0};
+    kb_buf p = KB_BUF_INIT;
+    /* the folder as found on disk when it exists ("WINDOWS/SYSTEM32/x.dll" in an upper-case tree) */
+    if (target_offline_file(t, dir, &host, &e) == 0)
+        kb_buf_printf(&p, "%s/%s", target_relative(t, host), name);
+    else
+        kb_buf_printf(&p, "%s/%s/%s", t->windir ? t->windir : "Windows", dir, name);
+    free(host);
+    return p.data;
 }
 
 int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n, kb_error *err)
@@ -148,17 +123,14 @@ int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n,
     char *host;
     if (target_file(t, winpath, &host, err) != 0)
         return -1;
-    DIR *d = kb_opendir_readonly(host, err);
-    if (d == NULL) {
-        free(host);
+    kb_dir *d = kb_dir_open(host, err);
+    free(host);
+    if (d == NULL)
         return -1;
-    }
     size_t cap = 0;
     int r = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
+    const char *e;
+    while ((e = kb_dir_next(d)) != NULL) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             char **v = realloc(*names, cap * sizeof *v);
@@ -168,14 +140,13 @@ int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n,
             }
             *names = v;
         }
-        if (((*names)[*n] = strdup(e->d_name)) == NULL) {
+        if (((*names)[*n] = strdup(e)) == NULL) {
             r = -1;
             break;
         }
         ++*n;
     }
-    closedir(d);
-    free(host);
+    kb_dir_close(d);
     if (r != 0) {
         target_free_names(*names, *n);
         *names = NULL;

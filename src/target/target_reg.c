@@ -1,4 +1,4 @@
-/* Registry reads through a target: hive + key path + value name. */
+/* The offline backend's registry reads: hive file + key path + value name, with the regf reader. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@ static int find_key(kb_target *t, kb_hive_id id, const char *key, const regf_hiv
     return regf_key_lookup(*h, regf_root(*h), key, k, err);
 }
 
-int target_reg_key_exists(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err)
+int target_offline_key_exists(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err)
 {
     const regf_hive *h;
     regf_off k;
@@ -58,7 +58,7 @@ static int check_type(const regf_hive *h, regf_off v, uint32_t want1, uint32_t w
                         tn ? tn : num, want);
 }
 
-int target_reg_string(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
+int target_offline_string(kb_target *t, kb_hive_id id, const char *key, const char *value, kb_buf *out,
                       kb_error *err)
 {
     const regf_hive *h;
@@ -69,7 +69,7 @@ int target_reg_string(kb_target *t, kb_hive_id id, const char *key, const char *
     return regf_value_string(h, v, out, err);
 }
 
-int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t *out,
+int target_offline_dword(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t *out,
                      kb_error *err)
 {
     const regf_hive *h;
@@ -79,7 +79,7 @@ int target_reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *v
     return regf_value_dword(h, v, out, err);
 }
 
-int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t type,
+int target_offline_value(kb_target *t, kb_hive_id id, const char *key, const char *value, uint32_t type,
                      kb_buf *out, kb_error *err)
 {
     const regf_hive *h;
@@ -99,8 +99,7 @@ int target_reg_value(kb_target *t, kb_hive_id id, const char *key, const char *v
     return r;
 }
 
-/* NAME (LEN bytes, maybe NULs inside) with every NUL as \0 and other control characters as \xNN. */
-static char *escape_name(const char *name, size_t len)
+char *target_escape_name(const char *name, size_t len)
 {
     kb_buf b = KB_BUF_INIT;
     for (size_t i = 0; i < len; i++) {
@@ -126,7 +125,7 @@ static int push_name(char ***v, size_t *n, char *s, kb_error *err)
     return 0;
 }
 
-int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
+int target_offline_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n,
                        char ***skipped, size_t *nskipped, kb_error *err)
 {
     *names = NULL;
@@ -151,7 +150,7 @@ int target_reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***nam
             r = -1;
         else if (name.data && (strlen(name.data) != name.len || strchr(name.data, '\\')))
             /* a NUL or a backslash inside: no key path reaches it */
-            r = skipped ? push_name(skipped, nskipped, escape_name(name.data, name.len), err) : 0;
+            r = skipped ? push_name(skipped, nskipped, target_escape_name(name.data, name.len), err) : 0;
         else if (((*names)[*n] = strdup(name.data ? name.data : "")) == NULL)
             r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
         else

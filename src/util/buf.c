@@ -78,3 +78,16 @@ void kb_buf_free(kb_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+char *kb_strndup(const char *s, size_t n)
+{
+    size_t len = 0;
+    while (len < n && s[len] != '\0')
+        len++;
+    char *d = malloc(len + 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
