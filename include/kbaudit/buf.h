@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kbaudit/error.h"   /* KB_PRINTF */
+
 typedef struct kb_buf {
     char *data;
     size_t len;
@@ -19,11 +21,7 @@ int kb_buf_reserve(kb_buf *b, size_t extra);
 int kb_buf_append(kb_buf *b, const void *p, size_t n);
 int kb_buf_putc(kb_buf *b, char c);
 int kb_buf_puts(kb_buf *b, const char *s);
-int kb_buf_printf(kb_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+int kb_buf_printf(kb_buf *b, const char *fmt, ...) KB_PRINTF(2, 3);
 void kb_buf_reset(kb_buf *b);
 void kb_buf_free(kb_buf *b);
 

@@ -28,7 +28,10 @@ typedef struct kb_error {
     char msg[KB_ERROR_MAX];
 } kb_error;
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* the Windows build uses mingw-w64's C99 printf family (__USE_MINGW_ANSI_STDIO): %zu, %lld */
+#define KB_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
 #define KB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define KB_PRINTF(fmt, args)

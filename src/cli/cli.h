@@ -32,11 +32,7 @@ extern const size_t cli_ncommands;
 const cli_command *cli_find_command(const char *name);
 
 /* Prints "kbaudit CMD: message" and a hint to run `kbaudit help CMD`; returns EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+int cli_usage_error(const char *cmd, const char *fmt, ...) KB_PRINTF(2, 3);
 /* Prints "kbaudit: <err->msg>" to stderr. */
 void cli_print_error(const kb_error *err);
 /* "kbaudit: MESSAGE" on stderr, control characters escaped as \xNN. */

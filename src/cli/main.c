@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_platform.h"
 
 static void print_help(FILE *fp)
 {
@@ -23,7 +24,7 @@ static void print_help(FILE *fp)
             "See kbaudit(1) (docs/kbaudit.1) for details.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         fputs("usage: kbaudit [--help] [--version] COMMAND [ARGS] (try 'kbaudit --help')\n", stderr);
@@ -57,4 +58,15 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     return c->fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    if (cli_platform_start(&argc, &argv) != 0) {
+        fputs("kbaudit: out of memory reading the command line\n", stderr);
+        return EXIT_USAGE;
+    }
+    int rc = run(argc, argv);
+    cli_platform_finish();
+    return rc;
 }
