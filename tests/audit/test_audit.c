@@ -1048,10 +1048,42 @@ static void test_foreign_arch_package(void **state)
     facts_free(&f);
 }
 
+/* A live run without elevation: what the system refused may be what is missing, so the
+ * verdict is inconclusive even when everything read looks compliant; a kernel below 6003
+ * is still a sure "not compliant". */
+static void test_denied_evidence_is_inconclusive(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 20489);
+    prerequisites(&f);
+    package(&f, 4493471, 0x70);
+    f.denied = calloc(1, sizeof *f.denied);
+    f.denied[0] = strdup("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages");
+    f.ndenied = 1;
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.verdict_reason, "access denied"));
+    assert_non_null(strstr(r.verdict_reason, "Component Based Servicing\\Packages"));
+    audit_result_free(&r);
+    facts_free(&f);
+
+    host(&f, KB_ARCH_X64, "6003", 6002, 24565);
+    f.denied = calloc(1, sizeof *f.denied);
+    f.denied[0] = strdup("C:\\Windows\\winsxs\\pending.xml");
+    f.ndenied = 1;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compliant_x64),
+        cmocka_unit_test(test_denied_evidence_is_inconclusive),
         cmocka_unit_test(test_6002_nothing_installed_x86),
         cmocka_unit_test(test_supersedence),
         cmocka_unit_test(test_rollup_by_kernel_only),
