@@ -62,7 +62,11 @@ void facts_gather_os(kb_facts *f, kb_target *t)
     /* The SystemRoot value names the Windows directory ("C:\Windows"): say so when the tree's
      * folder is another one (an image of a multi-boot disk, or a moved system). */
     const char *sr = f->system_root.value, *wd = f->windows_dir;
-    if (sr && wd) {
+    if (sr && wd && f->kind == KB_TARGET_LIVE) {
+        /* live: the system's own Windows directory, a full path (C:\Windows) */
+        if (strcasecmp(sr, wd) != 0)
+            facts_warn(f, "SystemRoot is \"%s\" but the system's Windows directory is \"%s\"", sr, wd);
+    } else if (sr && wd) {
         const char *last = strrchr(sr, '\\');
         last = last ? last + 1 : sr;
         if (strcasecmp(last, wd) != 0)

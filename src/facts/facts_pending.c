@@ -60,8 +60,8 @@ static void gather_renames(kb_facts *f, kb_target *t)
         facts_read_failed(f, KB_HIVE_SYSTEM, &e, what ? what : key);
         free(what);
     } else if (!exists) {
-        facts_warn(f, "SYSTEM\\%s does not exist (Select\\Current is %u): PendingFileRenameOperations is unknown",
-                   key, f->current_control_set.value);
+        facts_warn(f, "%s%s\\%s does not exist (Select\\Current is %u): PendingFileRenameOperations is unknown",
+                   f->kind == KB_TARGET_LIVE ? "HKLM\\" : "", "SYSTEM", key, f->current_control_set.value);
     } else if (target_reg_value(t, KB_HIVE_SYSTEM, key, "PendingFileRenameOperations", REGF_MULTI_SZ, &data, &e) ==
                0) {
         out->unavailable = false;

@@ -3,6 +3,7 @@
  * half-document behind in memory). One testsuite for the host; testcases for the build, each
  * requirement and the pending reboot, so that the failures a CI server shows are exactly
  * the reasons for exit code 1. docs/json-output.md, "JUnit XML". */
+#include <stdio.h>
 #include <string.h>
 
 #include <libxml/xmlwriter.h>
@@ -41,7 +42,11 @@ static void attr(junit_out *o, const char *name, const char *value)
 
 static void attr_num(junit_out *o, const char *name, size_t v)
 {
-    check(o, xmlTextWriterWriteFormatAttribute(o->w, BAD_CAST name, "%zu", v));
+    /* formatted here, not by libxml2: its printf is the C runtime's, which on Windows
+     * Server 2008 (msvcrt) does not know %zu */
+    char num[24];
+    snprintf(num, sizeof num, "%zu", v);
+    check(o, xmlTextWriterWriteAttribute(o->w, BAD_CAST name, BAD_CAST num));
 }
 
 static void start(junit_out *o, const char *element)

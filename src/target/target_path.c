@@ -58,6 +58,22 @@ static int check_link(const kb_target *t, kb_buf *path, kb_error *err)
     return r;
 }
 
+/* Where the path finally leads must be inside the root too: a link that the file system does
+ * not present as one (wine shows a Unix symlink to a file as a plain file) is caught here. */
+static int check_final(const kb_target *t, kb_buf *path, kb_error *err)
+{
+    kb_error e = {0};
+    char *real = kb_realpath(path->data, &e);
+    if (real == NULL)
+        return 0;   /* unresolvable: opening it fails later and says why */
+    int r = 0;
+    if (!inside_root(t, real))
+        r = kb_error_set(err, KB_ERR_IO, "%s: refused: symlink leads outside the root %s (to %s)", path->data,
+                         t->root, real);
+    free(real);
+    return r;
+}
+
 int target_resolve(const kb_target *t, const char *base, const char *winpath, char **host,
                    kb_error *err)
 {
@@ -88,6 +104,8 @@ int target_resolve(const kb_target *t, const char *base, const char *winpath, ch
     }
     if (r == 0 && path.len == root_prefix_len(t))   /* the root itself */
         r = kb_buf_putc(&path, '/') ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
+    else if (r == 0)
+        r = check_final(t, &path, err);
     kb_buf_free(&spec);
     if (r != 0) {
         kb_buf_free(&path);
