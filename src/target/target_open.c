@@ -163,10 +163,10 @@ int target_open_tree(const char *root, kb_target **out, kb_error *err)
     kb_path_kind kind = KB_PATH_NONE;
     t->root = kb_realpath(root, &e);
     if (t->root && kb_path_kind_of(t->root, &kind, &e) == 0 && kind != KB_PATH_DIR)
-        kb_error_set(&e, KB_ERR_IO, "not a directory");
+        kb_error_set(&e, KB_ERR_IO, "%s: not a directory", root);
     if (t->root == NULL || kind != KB_PATH_DIR) {
-        kb_error_set(err, e.kind == KB_ERR_DENIED ? KB_ERR_DENIED : KB_ERR_IO, "%s: not a readable directory: %s",
-                     root, e.msg);
+        /* e names the path already */
+        kb_error_set(err, e.kind == KB_ERR_DENIED ? KB_ERR_DENIED : KB_ERR_IO, "not a readable directory: %s", e.msg);
         target_close(t);
         return -1;
     }
