@@ -133,5 +133,16 @@ for cmd in ("facts", "audit"):
 
 for p in problems:
     print("FAIL", p)
+# --- --live reads a running Windows system: outside the Windows build a usage error (exit 2)
+# that says where to run it; combined with another target, a usage error everywhere ---
+for cmd in ("facts", "audit"):
+    r = run(cmd, "--live")
+    check(r.returncode == 2, f"{cmd} --live on Linux: exit {r.returncode}, expected 2")
+    check("kbaudit.exe" in r.stderr and r.stdout == "", f"{cmd} --live: message {r.stderr!r}")
+    r = run(cmd, "--live", "--root", root)
+    check(r.returncode == 2 and "cannot be combined" in r.stderr, f"{cmd} --live --root: {r.returncode} {r.stderr!r}")
+    r = run(cmd, "--live", "--software", hive)
+    check(r.returncode == 2 and "cannot be combined" in r.stderr, f"{cmd} --live --software: {r.returncode} {r.stderr!r}")
+
 print(f"{checks} checks, {len(problems)} failed")
 sys.exit(1 if problems else 0)
