@@ -225,6 +225,10 @@ def make_base(arch, out):
             return
     except (OSError, ValueError):
         pass
+    if not os.path.exists("/usr/lib/wine/wine") and os.path.exists("/usr/lib/wine/wine64"):
+        # Debian's wine wrapper falls back to wine64, which cannot run 32-bit programs
+        raise Failure("wine32 is not installed: the %s prefix and the WOW64 case need it "
+                      "(dpkg --add-architecture i386 && apt-get update && apt-get install wine32:i386)" % arch)
     tmp = out + ".tmp"
     for d in (tmp, out):
         if os.path.exists(d):
@@ -840,6 +844,9 @@ def offline(args):
     clone_prefix(args.base, dest)
     names = []
     for b in args.built:
+        if os.path.isfile(os.path.join(b, ".mkscenario.json")):      # one tree
+            names.append((os.path.basename(b.rstrip("/")), b))
+            continue
         names += [(n, os.path.join(b, n)) for n in sorted(os.listdir(b))
                   if os.path.isfile(os.path.join(b, n, ".mkscenario.json"))]
     results = []
