@@ -39,7 +39,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -113,7 +112,10 @@ def winpath(path):
 
 
 def run(cmd, env, timeout=120, check=True):
-    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    try:
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failure("%s did not finish in %d s" % (" ".join(cmd), timeout))
     if check and p.returncode != 0:
         raise Failure("%s exited %d: %s%s" % (" ".join(cmd), p.returncode, p.stdout.decode("utf-8", "replace")[-2000:],
                                                p.stderr.decode("utf-8", "replace")[-2000:]))
