@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "facts_internal.h"
+#include "kbaudit/evidence.h"
 
 char *facts_strdup(const char *s)
 {
@@ -137,11 +138,12 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
     if (target_hive_open(t, KB_HIVE_SOFTWARE, err) != 0)
         return -1;
     f->kind = target_kind(t);
-    f->root = facts_strdup(target_root(t));
+    /* the target joins components with '/'; a report shows the platform's spelling */
+    f->root = target_root(t) ? kb_native_path(target_root(t)) : NULL;
     f->windows_dir = facts_strdup(target_windows_dir(t));
     f->windows_dir_found_by = target_windows_dir_found_by(t);
-    f->software_path = facts_strdup(target_hive_path(t, KB_HIVE_SOFTWARE));
-    f->system_path = facts_strdup(target_hive_path(t, KB_HIVE_SYSTEM));
+    f->software_path = target_hive_path(t, KB_HIVE_SOFTWARE) ? kb_native_path(target_hive_path(t, KB_HIVE_SOFTWARE)) : NULL;
+    f->system_path = target_hive_path(t, KB_HIVE_SYSTEM) ? kb_native_path(target_hive_path(t, KB_HIVE_SYSTEM)) : NULL;
     f->files_available = target_files_available(t);
     kb_error e = {0};
     f->hives[KB_HIVE_SOFTWARE].given = f->hives[KB_HIVE_SOFTWARE].readable = true;

@@ -620,6 +620,8 @@ def canon_offline(doc, roots):
     def one(s):
         for r in roots:
             s = re.sub(r"(?:\\\\\?\\)?" + re.escape(r), "$ROOT", s, flags=re.I)
+        # any other host path (a link's target outside the root): wine's Z: is Unix's /
+        s = re.sub(r"(?<![A-Za-z])Z:(?=[/\\])", "", s)
         return s.replace("\\", "/")
     return walk(doc, one)
 
@@ -857,7 +859,9 @@ def offline(args):
         name, built = item
         root, _ = tree_root(built)
         wroot = winpath(root)
-        roots = [os.path.realpath(root), root, wroot]
+        # the exe's spellings first (Z:\\x\\y in target fields, Z:/x/y inside messages: the core
+        # joins components with '/'), so that the Linux root inside them is not replaced alone
+        roots = [wroot, wroot.replace("\\", "/"), os.path.realpath(root), root]
         before = mkscenario._tree_times(built)
         out = []
         try:
