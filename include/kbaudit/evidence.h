@@ -41,6 +41,9 @@ void kb_unmap(const void *data, size_t size);
 typedef struct kb_dir kb_dir;
 kb_dir *kb_dir_open(const char *path, kb_error *err);
 const char *kb_dir_next(kb_dir *d);
+/* After kb_dir_next returned NULL: 0 when the listing reached its end, -1 with err set when
+ * it stopped early (a read error, a name that cannot be given in UTF-8). */
+int kb_dir_status(const kb_dir *d, kb_error *err);
 void kb_dir_close(kb_dir *d);
 
 /* What is at PATH, without following a final symbolic link, junction or other reparse
@@ -49,6 +52,9 @@ typedef enum kb_path_kind {
     KB_PATH_NONE, KB_PATH_FILE, KB_PATH_DIR, KB_PATH_LINK, KB_PATH_OTHER
 } kb_path_kind;
 int kb_path_kind_of(const char *path, kb_path_kind *kind, kb_error *err);
+/* Whether PATH is a folder once every link is followed (a volume mounted on a folder is one
+ * on Windows, though its path is a reparse point). */
+int kb_path_is_dir(const char *path, bool *is_dir, kb_error *err);
 
 /* The entry of folder DIR whose name is NAME, compared as Windows compares names (exact
  * match first, then case-insensitively with kb_upcase16); *found is its on-disk name,

@@ -84,20 +84,27 @@ static void console_to_pipe(console_pipe *p, int fd)
     p->fd = fd;
     if (h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode))
         return;
-    HANDLE r, w;
-    if (!CreatePipe(&r, &w, NULL, 0))
+    /* our own handle to the console: _dup2 below closes the one FD held (and stdout and
+     * stderr may share it) */
+    HANDLE con;
+    if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &con, 0, FALSE, DUPLICATE_SAME_ACCESS))
         return;
-    int wfd = _open_osfhandle((intptr_t)w, _O_WRONLY | _O_BINARY);
-    if (wfd < 0) {
-        CloseHandle(r), CloseHandle(w);
+    HANDLE r, w;
+    if (!CreatePipe(&r, &w, NULL, 0)) {
+        CloseHandle(con);
         return;
     }
-    p->console = h;
+    int wfd = _open_osfhandle((intptr_t)w, _O_WRONLY | _O_BINARY);
+    if (wfd < 0) {
+        CloseHandle(r), CloseHandle(w), CloseHandle(con);
+        return;
+    }
+    p->console = con;
     p->read_end = r;
     p->thread = CreateThread(NULL, 0, pump, p, 0, NULL);
     if (p->thread == NULL) {
         _close(wfd);
-        CloseHandle(r);
+        CloseHandle(r), CloseHandle(con);
         return;
     }
     _dup2(wfd, fd);   /* stdout/stderr now write into the pipe */
@@ -139,6 +146,7 @@ void cli_platform_finish(void)
         _close(pipes[i].fd);
         WaitForSingleObject(pipes[i].thread, 10000);
         CloseHandle(pipes[i].thread);
+        CloseHandle(pipes[i].console);
         pipes[i].thread = NULL;
     }
 }

@@ -33,11 +33,17 @@ int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
 
 /* The canonical form of an output path that may not exist yet: its folder resolved, plus its
  * name. NULL when the folder does not resolve either (then opening it fails and says why). */
-static char *canonical_output(const char *path)
+static char *canonical_output(const char *given)
 {
+    /* absolute first: on Windows "E:report.json" is relative to E:'s own current folder */
+    char *path = kb_absolute_path(given);
+    if (path == NULL)
+        return NULL;
     char *full = kb_realpath(path, NULL);
-    if (full != NULL)
+    if (full != NULL) {
+        free(path);
         return full;
+    }
     const char *slash = NULL;
     for (const char *p = path; *p; p++)
         if (kb_is_path_separator(*p))
@@ -45,14 +51,17 @@ static char *canonical_output(const char *path)
     char *dir = slash ? kb_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
     char *rdir = dir ? kb_realpath(dir, NULL) : NULL;
     free(dir);
-    if (rdir == NULL)
+    if (rdir == NULL) {
+        free(path);
         return NULL;
+    }
     const char *name = slash ? slash + 1 : path;
     kb_buf b = KB_BUF_INIT;
     size_t n = strlen(rdir);
     if (kb_buf_puts(&b, rdir) || (n == 0 || rdir[n - 1] != '/' ? kb_buf_putc(&b, '/') : 0) || kb_buf_puts(&b, name))
         kb_buf_free(&b);
     free(rdir);
+    free(path);
     return b.data;
 }
 

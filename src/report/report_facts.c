@@ -250,15 +250,16 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     fprintf(out, "\nFiles:%s\n", f->files_available ? "" : " unavailable (hive files only)");
     for (size_t i = 0; i < f->nfiles; i++) {
         const facts_file *x = &f->files[i];
-        fprintf(out, "  %-11s %s: ", x->role, x->path);
+        fprintf(out, "  %-14s %s: ", x->role, x->path);
         if (!x->present)
             fprintf(out, "%s\n", x->error ? x->error : "absent");
         else if (x->error)
             fprintf(out, "unreadable: %s\n", x->error);
         else
-            fprintf(out, "%s %s%s%s\n", pe_machine_name(x->machine),
+            fprintf(out, "%s %s%s%s%s\n", pe_machine_name(x->machine),
                     x->has_version ? report_version(x->file_version, v) : "(no version)",
-                    x->version_string ? "  \"" : "", x->version_string ? x->version_string : "");
+                    x->version_string ? "  \"" : "", x->version_string ? x->version_string : "",
+                    x->version_string ? "\"" : "");
     }
 
     fprintf(out, "\nServicing packages (%zu):\n", f->npackages);

@@ -176,7 +176,7 @@ static int reg_dword(kb_target *t, kb_hive_id id, const char *key, const char *v
     int r = query(t, id, key, value, &type, &raw, err);
     if (r == 0)
         r = check_type(t, id, key, value, type, REG_DWORD, REG_DWORD, "REG_DWORD", err);
-    if (r == 0 && raw.len < 4) {
+    if (r == 0 && raw.len != 4) {   /* as offline: anything but 4 bytes is a corrupt value */
         char label[1024];
         key_label(t, id, key, label, sizeof label);
         r = kb_error_set(err, KB_ERR_FORMAT, "%s: value \"%s\" is a REG_DWORD of %zu bytes", label, value, raw.len);

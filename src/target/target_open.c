@@ -160,11 +160,11 @@ int target_open_tree(const char *root, kb_target **out, kb_error *err)
     t->kind = KB_TARGET_TREE;
     t->ops = &target_offline_ops;
     kb_error e = {0};
-    kb_path_kind kind = KB_PATH_NONE;
+    bool is_dir = false;
     t->root = kb_realpath(root, &e);
-    if (t->root && kb_path_kind_of(t->root, &kind, &e) == 0 && kind != KB_PATH_DIR)
+    if (t->root && kb_path_is_dir(t->root, &is_dir, &e) == 0 && !is_dir)
         kb_error_set(&e, KB_ERR_IO, "%s: not a directory", root);
-    if (t->root == NULL || kind != KB_PATH_DIR) {
+    if (t->root == NULL || !is_dir) {
         /* e names the path already */
         kb_error_set(err, e.kind == KB_ERR_DENIED ? KB_ERR_DENIED : KB_ERR_IO, "not a readable directory: %s", e.msg);
         target_close(t);

@@ -64,8 +64,9 @@ static int check_final(const kb_target *t, kb_buf *path, kb_error *err)
 {
     kb_error e = {0};
     char *real = kb_realpath(path->data, &e);
-    if (real == NULL)
-        return 0;   /* unresolvable: opening it fails later and says why */
+    if (real == NULL)   /* where it leads is unknown: not read */
+        return kb_error_set(err, e.kind == KB_ERR_DENIED ? KB_ERR_DENIED : e.kind == KB_ERR_NOTFOUND ? KB_ERR_NOTFOUND : KB_ERR_IO,
+                            "%s", e.msg);
     int r = 0;
     if (!inside_root(t, real))
         r = kb_error_set(err, KB_ERR_IO, "%s: refused: symlink leads outside the root %s (to %s)", path->data,
@@ -147,8 +148,8 @@ int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n,
         return -1;
     size_t cap = 0;
     int r = 0;
-    const char *e;
-    while ((e = kb_dir_next(d)) != NULL) {
+    const char *entry;
+    while ((entry = kb_dir_next(d)) != NULL) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             char **v = realloc(*names, cap * sizeof *v);
@@ -158,18 +159,25 @@ int target_list_dir(kb_target *t, const char *winpath, char ***names, size_t *n,
             }
             *names = v;
         }
-        if (((*names)[*n] = strdup(e)) == NULL) {
+        if (((*names)[*n] = strdup(entry)) == NULL) {
             r = -1;
             break;
         }
         ++*n;
     }
+    kb_error e = {0};
+    if (r != 0)
+        kb_error_set(&e, KB_ERR_NOMEM, "out of memory");
+    else if (kb_dir_status(d, &e) != 0)   /* a short listing would hide packages */
+        r = -1;
     kb_dir_close(d);
     if (r != 0) {
         target_free_names(*names, *n);
         *names = NULL;
         *n = 0;
-        return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+        if (err)
+            *err = e;
+        return -1;
     }
     return 0;
 }

@@ -100,6 +100,7 @@ void kb_unmap(const void *data, size_t size)
 
 struct kb_dir {
     DIR *d;
+    int error;   /* errno of a readdir that failed */
 };
 
 kb_dir *kb_dir_open(const char *path, kb_error *err)
@@ -118,16 +119,35 @@ kb_dir *kb_dir_open(const char *path, kb_error *err)
         return NULL;
     }
     k->d = d;
+    k->error = 0;
     return k;
 }
 
 const char *kb_dir_next(kb_dir *k)
 {
     struct dirent *e;
+    errno = 0;
     while ((e = readdir(k->d)) != NULL)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             return e->d_name;
+    k->error = errno;
     return NULL;
+}
+
+int kb_dir_status(const kb_dir *k, kb_error *err)
+{
+    return k->error ? kb_error_set(err, KB_ERR_IO, "listing ended early: %s", strerror(k->error)) : 0;
+}
+
+int kb_path_is_dir(const char *path, bool *is_dir, kb_error *err)
+{
+    struct stat st;
+    *is_dir = false;
+    if (stat(path, &st) != 0)
+        return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : errno == EACCES ? KB_ERR_DENIED : KB_ERR_IO,
+                            "%s: cannot stat: %s", path, strerror(errno));
+    *is_dir = S_ISDIR(st.st_mode);
+    return 0;
 }
 
 void kb_dir_close(kb_dir *k)
@@ -191,7 +211,9 @@ int kb_dir_find(const char *dir, const char *name, char **found, kb_error *err)
     while ((e = kb_dir_next(d)) != NULL && !same_name(e, name))
         ;
     int r = 0;
-    if (e == NULL)
+    if (e == NULL && kb_dir_status(d, err) != 0)
+        r = -1;
+    else if (e == NULL)
         r = kb_error_set(err, KB_ERR_NOTFOUND, "%s: no entry named \"%s\" (any case)", dir, name);
     else if ((*found = strdup(e)) == NULL)
         r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");

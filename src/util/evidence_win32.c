@@ -144,6 +144,8 @@ struct kb_dir {
     WIN32_FIND_DATAW entry;
     bool have;       /* `entry` holds an entry not yet returned */
     kb_buf name;
+    char *path;      /* for the message of a listing that ends early */
+    DWORD error;     /* why FindNextFileW stopped, when not at the end */
 };
 
 kb_dir *kb_dir_open(const char *path, kb_error *err)
@@ -173,6 +175,7 @@ kb_dir *kb_dir_open(const char *path, kb_error *err)
         return NULL;
     }
     d->have = d->find != INVALID_HANDLE_VALUE;   /* ERROR_FILE_NOT_FOUND: an empty folder */
+    d->path = strdup(path);
     return d;
 }
 
@@ -184,9 +187,13 @@ const char *kb_dir_next(kb_dir *d)
         kb_win_redirect rd;
         kb_win_redirect_off(&rd);
         d->have = FindNextFileW(d->find, &d->entry) != 0;
+        if (!d->have && GetLastError() != ERROR_NO_MORE_FILES)
+            d->error = GetLastError();
         kb_win_redirect_restore(&rd);
-        if (r != 0 || d->name.data == NULL)
+        if (r != 0 || d->name.data == NULL) {
+            d->error = ERROR_NO_UNICODE_TRANSLATION;   /* a name we cannot give: say so */
             continue;
+        }
         if (strcmp(d->name.data, ".") != 0 && strcmp(d->name.data, "..") != 0)
             return d->name.data;
     }
@@ -200,7 +207,13 @@ void kb_dir_close(kb_dir *d)
     if (d->find != INVALID_HANDLE_VALUE)
         FindClose(d->find);
     kb_buf_free(&d->name);
+    free(d->path);
     free(d);
+}
+
+int kb_dir_status(const kb_dir *d, kb_error *err)
+{
+    return d->error ? kb_win_error_set(err, d->error, d->path ? d->path : "?", "listing ended early") : 0;
 }
 
 int kb_path_kind_of(const char *path, kb_path_kind *kind, kb_error *err)
@@ -259,15 +272,31 @@ int kb_dir_find(const char *dir, const char *name, char **found, kb_error *err)
     return *found ? 0 : kb_error_set(err, KB_ERR_NOMEM, "out of memory");
 }
 
+/* GetFinalPathNameByHandleW into a buffer of the size it asks for; NULL on failure. */
+static wchar_t *final_path_wide(HANDLE h, DWORD flags)
+{
+    DWORD need = GetFinalPathNameByHandleW(h, NULL, 0, flags);
+    for (int tries = 0; need > 0 && tries < 3; tries++) {
+        wchar_t *w = malloc(((size_t)need + 1) * sizeof *w);
+        if (w == NULL)
+            return NULL;
+        DWORD n = GetFinalPathNameByHandleW(h, w, need + 1, flags);
+        if (n > 0 && n <= need)
+            return w;
+        free(w);
+        need = n;   /* the path changed between the calls */
+    }
+    return NULL;
+}
+
 /* The final path of an open handle: "\\?\E:\dir" as "E:/dir"; a volume without a drive
  * letter (a shadow copy) as "//?/GLOBALROOT/Device/HarddiskVolumeShadowCopy1/dir". */
 static char *final_path(HANDLE h)
 {
-    wchar_t buf[1024];
-    DWORD n = GetFinalPathNameByHandleW(h, buf, sizeof buf / sizeof buf[0], FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
     kb_buf out = KB_BUF_INIT;
     int r = 0;
-    if (n > 0 && n < sizeof buf / sizeof buf[0]) {
+    wchar_t *buf = final_path_wide(h, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+    if (buf != NULL) {
         const wchar_t *s = buf;
         if (wcsncmp(s, L"\\\\?\\UNC\\", 8) == 0) {
             r = kb_buf_puts(&out, "\\\\");
@@ -276,12 +305,12 @@ static char *final_path(HANDLE h)
             s += 4;
         }
         r = r || kb_win_put_utf8(&out, s, -1);
-    } else {
-        n = GetFinalPathNameByHandleW(h, buf, sizeof buf / sizeof buf[0], FILE_NAME_NORMALIZED | VOLUME_NAME_NT);
-        if (n == 0 || n >= sizeof buf / sizeof buf[0])
-            return NULL;
+    } else if ((buf = final_path_wide(h, FILE_NAME_NORMALIZED | VOLUME_NAME_NT)) != NULL) {
         r = kb_buf_puts(&out, "\\\\?\\GLOBALROOT") || kb_win_put_utf8(&out, buf, -1);
+    } else {
+        return NULL;
     }
+    free(buf);
     if (r != 0 || out.data == NULL) {
         kb_buf_free(&out);
         return NULL;
@@ -317,4 +346,22 @@ char *kb_native_path(const char *path)
         if (*p == '/')
             *p = '\\';
     return s;
+}
+
+int kb_path_is_dir(const char *path, bool *is_dir, kb_error *err)
+{
+    /* through the opened folder: a volume mounted on a folder is a reparse point by its path,
+     * and a directory once opened */
+    *is_dir = false;
+    HANDLE h = open_handle(path, FILE_READ_ATTRIBUTES, FILE_FLAG_BACKUP_SEMANTICS, err);
+    if (h == INVALID_HANDLE_VALUE)
+        return -1;
+    BY_HANDLE_FILE_INFORMATION info;
+    BOOL ok = GetFileInformationByHandle(h, &info);
+    DWORD code = GetLastError();
+    CloseHandle(h);
+    if (!ok)
+        return kb_win_error_set(err, code, path, "cannot stat");
+    *is_dir = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    return 0;
 }

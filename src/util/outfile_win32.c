@@ -4,11 +4,27 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kbaudit/win32.h"
 
+/* A ':' after the drive ("C:") of PATH: an alternate data stream of a file (or a bad name). */
+static bool names_stream(const char *path)
+{
+    const char *p = path;
+    if (strncmp(p, "\\\\?\\", 4) == 0 || strncmp(p, "//?/", 4) == 0)
+        p += 4;
+    if (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':')
+        p += 2;
+    return strchr(p, ':') != NULL;
+}
+
 FILE *kb_fopen_write(const char *path)
 {
+    if (names_stream(path)) {
+        errno = EINVAL;
+        return NULL;
+    }
     wchar_t *w = kb_win_wide(path, true);
     if (w == NULL) {
         errno = EINVAL;
@@ -43,6 +59,21 @@ bool kb_same_file(const char *a, const char *b)
     BY_HANDLE_FILE_INFORMATION x, y;
     return file_id(a, &x) && file_id(b, &y) && x.dwVolumeSerialNumber == y.dwVolumeSerialNumber &&
            x.nFileIndexHigh == y.nFileIndexHigh && x.nFileIndexLow == y.nFileIndexLow;
+}
+
+char *kb_absolute_path(const char *path)
+{
+    wchar_t *w = kb_win_wide(path, true);
+    DWORD n = w ? GetFullPathNameW(w, 0, NULL, NULL) : 0;
+    wchar_t *full = n ? malloc(((size_t)n + 1) * sizeof *full) : NULL;
+    char *u = NULL;
+    if (full && GetFullPathNameW(w, n + 1, full, NULL) > 0 && (u = kb_win_utf8(full)) != NULL)
+        for (char *p = u; *p; p++)
+            if (*p == '\\')
+                *p = '/';
+    free(full);
+    free(w);
+    return u;
 }
 
 bool kb_is_path_separator(char c)

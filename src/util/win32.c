@@ -83,6 +83,9 @@ kb_error_kind kb_win_error_kind(DWORD code)
     case ERROR_INVALID_NAME:
     case ERROR_BAD_NETPATH:
     case ERROR_INVALID_DRIVE:
+    case ERROR_BAD_NET_NAME:
+    case ERROR_BAD_PATHNAME:
+    case ERROR_KEY_DELETED:   /* a key removed between listing and reading it (servicing at work) */
         return KB_ERR_NOTFOUND;
     case ERROR_ACCESS_DENIED:
     case ERROR_PRIVILEGE_NOT_HELD:
