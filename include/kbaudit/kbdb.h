@@ -177,6 +177,9 @@ bool kbdb_supersedes_transitively(const kbdb *db, uint32_t newer, uint32_t older
 bool kbdb_supersedes_transitively_any(const kbdb *db, uint32_t newer, uint32_t older);
 /* The update of `kind` with the latest known release date (NULL if none). */
 const kbdb_update *kbdb_newest_of_kind(const kbdb *db, kbdb_kind kind);
+/* The update of any kind with the latest known release date (NULL if none has a date):
+ * how current the database is (`kbaudit --version`). */
+const kbdb_update *kbdb_newest(const kbdb *db);
 
 /* Integrity: one problem per line-sized message, naming the KB. */
 typedef struct kbdb_problem {

@@ -145,16 +145,26 @@ bool kbdb_supersedes_transitively_any(const kbdb *db, uint32_t newer, uint32_t o
     return db != NULL && supersedes(db, newer, older, true);
 }
 
-const kbdb_update *kbdb_newest_of_kind(const kbdb *db, kbdb_kind kind)
+static const kbdb_update *newest(const kbdb *db, bool any_kind, kbdb_kind kind)
 {
     const kbdb_update *best = NULL;
     for (size_t i = 0; db && i < db->nupdates; i++) {
         const kbdb_update *u = &db->updates[i];
-        if (u->kind != kind || u->date.year == 0)
+        if ((!any_kind && u->kind != kind) || u->date.year == 0)
             continue;
         /* ties (same day, e.g. an out-of-band update) go to the later entry in the file */
         if (best == NULL || kbdb_date_cmp(u->date, best->date) >= 0)
             best = u;
     }
     return best;
+}
+
+const kbdb_update *kbdb_newest_of_kind(const kbdb *db, kbdb_kind kind)
+{
+    return newest(db, false, kind);
+}
+
+const kbdb_update *kbdb_newest(const kbdb *db)
+{
+    return newest(db, true, KBDB_KIND_NONE);
 }

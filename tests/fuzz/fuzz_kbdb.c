@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int k = 0; k < KBDB_KIND_COUNT; k++)
         kbdb_newest_of_kind(db, (kbdb_kind)k);
+    kbdb_newest(db);
     for (size_t i = 0; i < db->nbaseline; i++)
         kbdb_find(db, db->baseline[i].kb);
     kbdb_free(db);

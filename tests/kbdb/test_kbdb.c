@@ -263,6 +263,17 @@ static void test_embedded_queries(void **state)
     assert_int_equal(kbdb_newest_of_kind(db, KBDB_KIND_PREVIEW_ROLLUP)->kb, 4525244);
     assert_int_equal(kbdb_newest_of_kind(db, KBDB_KIND_ESU_PREP)->kb, 5016891);
     assert_null(kbdb_newest_of_kind(db, KBDB_KIND_NONE));
+    /* newest of any kind: January 2026's rollup and security-only update share a day; the
+     * later entry in the file wins, and no update is newer */
+    const kbdb_update *newest = kbdb_newest(db);
+    assert_non_null(newest);
+    assert_int_equal(newest->kb, 5073700);
+    assert_int_equal(newest->date.year, 2026);
+    assert_int_equal(newest->date.month, 1);
+    assert_int_equal(newest->date.day, 13);
+    for (size_t i = 0; i < db->nupdates; i++)
+        assert_true(kbdb_date_cmp(db->updates[i].date, newest->date) <= 0);
+    assert_null(kbdb_newest(NULL));
     kbdb_free(db);
 }
 
