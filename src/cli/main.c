@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_platform.h"
+#include "kbaudit/kbdb.h"
 
 static void print_help(FILE *fp)
 {
@@ -24,6 +25,28 @@ static void print_help(FILE *fp)
             "See kbaudit(1) (docs/kbaudit.1) for details.\n");
 }
 
+/* "kbaudit 0.1.0 (knowledge base: 195 updates, newest 2026-01-13)": the version and how
+ * current the embedded database is (the release date of its newest update). */
+static int print_version(void)
+{
+    kbdb *db = NULL;
+    kb_error err = {0};
+    if (kbdb_load_embedded(&db, &err) != 0) {
+        printf("kbaudit %s\n", KBAUDIT_VERSION);
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    const kbdb_update *u = kbdb_newest(db);
+    printf("kbaudit %s (knowledge base: %lu updates", KBAUDIT_VERSION, (unsigned long)db->nupdates);
+    if (u != NULL)
+        printf(", newest %04u-%02u", (unsigned)u->date.year, (unsigned)u->date.month);
+    if (u != NULL && u->date.day != 0)   /* a month-only date prints as 2026-01 */
+        printf("-%02u", (unsigned)u->date.day);
+    puts(")");
+    kbdb_free(db);
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
     if (argc < 2) {
@@ -36,8 +59,7 @@ static int run(int argc, char **argv)
         return 0;
     }
     if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
-        printf("kbaudit %s\n", KBAUDIT_VERSION);
-        return 0;
+        return print_version();
     }
     if (strcmp(arg, "help") == 0) {
         if (argc < 3) {
