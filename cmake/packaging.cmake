@@ -18,7 +18,7 @@ set(KBAUDIT_PKG_DIR "${CMAKE_BINARY_DIR}/packaging")   # generated package files
 file(MAKE_DIRECTORY "${KBAUDIT_PKG_DIR}")
 
 option(KBAUDIT_PACKAGE_TESTS
-       "Test the packages (needs lintian, dpkg-dev, file, groff-base, gcc-mingw-w64): the .deb's contents, lintian, the installed binary; the zip's layout with a stand-in exe"
+       "Test the packages (needs lintian, dpkg-dev, file, groff-base, gcc-mingw-w64, libz-mingw-w64-dev): the .deb's contents, lintian, the packaged binary; the zip's layout with a stand-in exe"
        OFF)
 
 if(KBAUDIT_SANITIZE OR KBAUDIT_FUZZ)
@@ -160,6 +160,7 @@ JSON or JUnit XML; the exit status gives scripts the verdict.]=])
     find_program(KBAUDIT_DPKG_SHLIBDEPS dpkg-shlibdeps REQUIRED)
     find_program(KBAUDIT_FILE file REQUIRED)
     find_program(KBAUDIT_READELF readelf REQUIRED)
+    find_program(KBAUDIT_GROFF groff REQUIRED)
     set(kb_example "")
     if(TARGET example)
       set(kb_example --example ${CMAKE_BINARY_DIR}/example)
