@@ -40,8 +40,13 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "audit the patch level of Windows Server 2
 set(CPACK_RESOURCE_FILE_LICENSE "${KBAUDIT_PKG_SOURCE_DIR}/LICENSE")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_VERBATIM_VARIABLES ON)
-# Only what the install rules below name; the package is made from the build tree.
-set(CPACK_SOURCE_GENERATOR "")
+# `package_source`: the source tree as .tar.xz, without builds, git data and the like
+# (.gitignore's entries); `git archive` gives the same from a commit.
+set(CPACK_SOURCE_GENERATOR TXZ)
+set(CPACK_SOURCE_PACKAGE_FILE_NAME "kbaudit-${PROJECT_VERSION}")
+string(REGEX REPLACE "([][+.*()^$?|\\])" "\\\\\\1" kb_top "${KBAUDIT_PKG_SOURCE_DIR}")
+set(CPACK_SOURCE_IGNORE_FILES "/\\.git/" "/\\.git$" "__pycache__/" "\\.pyc$"
+    "^${kb_top}/(build[^/]*|dist|out|fuzz-[^/]*)/" "^${kb_top}/(crash|leak|timeout|oom)-")
 set(kbaudit_dir_perms OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS ${kbaudit_dir_perms})
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS ${kbaudit_dir_perms})
@@ -132,7 +137,6 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   install(FILES ${kb_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 
   set(CPACK_GENERATOR DEB)
-  set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
   set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)                 # kbaudit_0.1.0_amd64.deb
   set(CPACK_DEBIAN_PACKAGE_VERSION ${PROJECT_VERSION})    # native package: changelog.gz
   set(KBAUDIT_DEB_MAINTAINER "kbaudit maintainers <maintainers@users.noreply.r-seed-aa83c586.example>"
