@@ -200,6 +200,26 @@ JSON or JUnit XML; the exit status gives scripts the verdict.]=])
                        --source ${KBAUDIT_PKG_SOURCE_DIR} --version ${PROJECT_VERSION} --arch ${kb_arch})
       set_tests_properties(package_zip_standin_${kb_arch} PROPERTIES TIMEOUT 300)
     endforeach()
+    # The real zips, when this build also builds the exes (KBAUDIT_WINDOWS: build/win64,
+    # build/win32, cmake/KbauditWindowsBuild.cmake): made with cpack from each Windows build's
+    # configuration, checked like the stand-in, plus the import-table check on the packaged
+    # (stripped) exe and, under wine, its --version against this build's and an audit of the
+    # example tree.
+    foreach(kb_arch win64 win32)
+      string(TOUPPER ${kb_arch} kb_ARCH)
+      if(NOT KBAUDIT_${kb_ARCH}_EXE)
+        continue()
+      endif()
+      find_program(KBAUDIT_PKG_WINE wine REQUIRED)
+      add_test(NAME package_zip_${kb_arch}
+               COMMAND ${Python3_EXECUTABLE} ${KBAUDIT_PKG_SOURCE_DIR}/tests/package/check_zip.py
+                       --cpack-config ${CMAKE_BINARY_DIR}/${kb_arch}/CPackConfig.cmake --cpack ${CMAKE_CPACK_COMMAND}
+                       --work ${CMAKE_BINARY_DIR}/package-test/zip-${kb_arch}
+                       --source ${KBAUDIT_PKG_SOURCE_DIR} --version ${PROJECT_VERSION} --arch ${kb_arch}
+                       --check-imports ${KBAUDIT_PKG_SOURCE_DIR}/tests/windows/check_imports.py
+                       --wine ${KBAUDIT_PKG_WINE} --linux-kbaudit $<TARGET_FILE:kbaudit> ${kb_example})
+      set_tests_properties(package_zip_${kb_arch} PROPERTIES TIMEOUT 600)
+    endforeach()
   endif()
 else()
   # ---------------------------------------------------------------- Windows zip

@@ -7,8 +7,10 @@
 #   kbaudit-VERSION-win64.zip      ExternalProject builds of -DKBAUDIT_WINDOWS=ON), or else
 #                                  build-win32/build-win64 (cmake --preset win32/win64)
 # and SHA256SUMS; then checks each package (tests/package/check_deb.py with lintian, which
-# must report no error and no warning; tests/package/check_zip.py, and with wine on PATH the
-# exe's --version against the Linux binary's). Nothing is downloaded.
+# must report no error and no warning; tests/package/check_zip.py with the import-table check
+# of the packaged exe and, with wine on PATH, its --version against the Linux binary's and an
+# audit of build/example). Nothing is downloaded (the Windows build fetches Debian's libxml2
+# source package once, see tools/build-libxml2-mingw.sh).
 #
 #   --skip-windows   make and check the .deb only
 #   --no-lintian     do not run lintian (it must be installed otherwise: apt-get install lintian)
@@ -81,8 +83,10 @@ python3 tests/package/check_deb.py "${deb_args[@]}"
 for z in "${zips[@]}"; do
   arch=${z%.zip}; arch=${arch##*-}
   zip_args=(--zip "$z" --source "$src" --version "$version" --arch "$arch")
+  [ -f tests/windows/check_imports.py ] && zip_args+=(--check-imports tests/windows/check_imports.py)
   if [ $wine = 1 ] && command -v wine >/dev/null; then
-    zip_args+=(--wine wine --expect-version "$version_line")
+    zip_args+=(--wine wine --linux-kbaudit "$build/kbaudit")
+    [ -d "$build/example" ] && zip_args+=(--example "$build/example")
   else
     echo "note: $arch exe not run (no wine, or --no-wine)"
   fi

@@ -1,19 +1,29 @@
 #!/usr/bin/python3
 """Checks a Windows release zip (kbaudit-VERSION-win32.zip / -win64.zip; docs/packaging.md).
 
-  check_zip.py --zip FILE --source DIR --version V --arch win32|win64
-               [--wine WINE --expect-version LINE]
-      Check a zip made by a Windows build; with --wine, also run its kbaudit.exe --version
-      under wine and compare the line with LINE (the Linux build's --version).
-  check_zip.py --standin CC --cmake CMAKE --work DIR --source DIR --version V --arch A
-      Make the zip first from tests/package/standin (a tiny exe cross-built with the mingw-w64
-      compiler CC, packaged by the real cmake/packaging.cmake), then check it.
+  check_zip.py (--zip FILE | --cpack-config DIR/CPackConfig.cmake [--cpack CPACK] --work DIR |
+                --standin CC [--cmake CMAKE] --work DIR)
+               --source DIR --version V --arch win32|win64
+               [--check-imports tests/windows/check_imports.py]
+               [--wine WINE --linux-kbaudit KBAUDIT [--example DIR]]
+
+  --zip             check a zip made already
+  --cpack-config    make it first with cpack from a Windows build's CPack configuration
+                    (build/win64/CPackConfig.cmake), into DIR; the build tree is not touched
+  --standin         make it first from tests/package/standin: a tiny exe cross-built with the
+                    mingw-w64 compiler CC in place of kbaudit.exe, packaged by the real
+                    cmake/packaging.cmake (for when no Windows build exists)
+  --check-imports   run the import-table check on the packaged exe
+  --wine            run the packaged exe under wine (a fresh prefix in the work folder):
+                    --version must print what the Linux KBAUDIT prints, and with --example
+                    `audit --root` of that tree must exit 0
 
 What is checked: the file name; one top folder kbaudit-VERSION-ARCH holding exactly kbaudit.exe,
 README.txt, LICENSE.txt, kbaudit.txt, WINDOWS.txt and THIRD-PARTY.txt; the exe is a PE file
 for the right machine; every text file has CRLF line ends only, a UTF-8 BOM exactly when it is
 not ASCII, and the content of its source (README.md, LICENSE, the man page rendered as plain
-ASCII text without overstrikes, WINDOWS.txt with the version and architecture filled in).
+ASCII text without overstrikes, WINDOWS.txt with the version and architecture filled in, the
+notices of libxml2, zlib and mingw-w64).
 """
 import argparse
 import glob
@@ -33,8 +43,12 @@ ap.add_argument('--work')
 ap.add_argument('--source', required=True)
 ap.add_argument('--version', required=True)
 ap.add_argument('--arch', required=True, choices=['win32', 'win64'])
+ap.add_argument('--cpack-config')
+ap.add_argument('--cpack', default='cpack')
+ap.add_argument('--check-imports')
 ap.add_argument('--wine')
-ap.add_argument('--expect-version')
+ap.add_argument('--linux-kbaudit')
+ap.add_argument('--example')
 a = ap.parse_args()
 failures = []
 
@@ -51,15 +65,18 @@ def run(cmd, **kw):
 
 
 name = 'kbaudit-%s-%s' % (a.version, a.arch)
-if a.standin:
+if a.standin or a.cpack_config:
     if not a.work:
-        sys.exit('--standin needs --work')
+        sys.exit('--standin and --cpack-config need --work')
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
-    run([a.cmake, '-S', os.path.join(a.source, 'tests', 'package', 'standin'), '-B', a.work,
-         '-DCMAKE_SYSTEM_NAME=Windows', '-DCMAKE_C_COMPILER=' + a.standin,
-         '-DKBAUDIT_STANDIN_VERSION=' + a.version, '-DKBAUDIT_SOURCE=' + a.source])
-    run([a.cmake, '--build', a.work, '--target', 'package'])
+    if a.standin:
+        run([a.cmake, '-S', os.path.join(a.source, 'tests', 'package', 'standin'), '-B', a.work,
+             '-DCMAKE_SYSTEM_NAME=Windows', '-DCMAKE_C_COMPILER=' + a.standin,
+             '-DKBAUDIT_STANDIN_VERSION=' + a.version, '-DKBAUDIT_SOURCE=' + a.source])
+        run([a.cmake, '--build', a.work, '--target', 'package'])
+    else:
+        run([a.cpack, '--config', a.cpack_config, '-G', 'ZIP', '-B', a.work])
     zips = glob.glob(os.path.join(a.work, '*.zip'))
     if len(zips) != 1:
         sys.exit('FAIL: expected one zip in %s, found %s' % (a.work, zips))
@@ -156,21 +173,52 @@ for s in ('libxml2', 'zlib', 'mingw-w64', 'Daniel Veillard', 'Jean-loup Gailly')
     if s not in notices:
         fail('THIRD-PARTY.txt lacks %r' % s)
 
-if a.wine:
-    if not a.expect_version:
-        sys.exit('--wine needs --expect-version')
-    tmp = a.zip + '.exe-check'
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
-    exe_path = os.path.join(tmp, 'kbaudit.exe')
+exe_dir = (a.work or os.path.dirname(os.path.abspath(a.zip))) + '/exe-check-' + a.arch
+exe_path = os.path.join(exe_dir, 'kbaudit.exe')
+if (a.check_imports or a.wine) and exe:
+    shutil.rmtree(exe_dir, ignore_errors=True)
+    os.makedirs(exe_dir)
     with open(exe_path, 'wb') as f:
         f.write(exe)
-    env = dict(os.environ, WINEDEBUG='-all')
-    p = subprocess.run([a.wine, exe_path, '--version'], capture_output=True, text=True, timeout=300, env=env)
-    line = p.stdout.replace('\r\n', '\n').strip()
-    if p.returncode != 0 or line != a.expect_version.strip():
-        fail('wine kbaudit.exe --version: exit %d, %r, expected %r' % (p.returncode, line, a.expect_version))
-    shutil.rmtree(tmp, ignore_errors=True)
+
+if a.check_imports and exe:
+    p = subprocess.run([sys.executable, a.check_imports, '--arch', {'win64': 'x64', 'win32': 'x86'}[a.arch],
+                        exe_path], capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        fail('import check of the packaged exe: exit %d\n%s%s' % (p.returncode, p.stdout[-2000:], p.stderr[-2000:]))
+
+if a.wine and exe:
+    if not a.linux_kbaudit:
+        sys.exit('--wine needs --linux-kbaudit')
+    expect = subprocess.run([a.linux_kbaudit, '--version'], capture_output=True, text=True,
+                            timeout=60).stdout.strip()
+    prefix = os.path.join(exe_dir, 'wineprefix')
+    env = dict(os.environ, WINEPREFIX=prefix, WINEDEBUG='-all', DISPLAY='', WAYLAND_DISPLAY='',
+               WINEDLLOVERRIDES='mscoree,mshtml=;winemenubuilder.exe=d')
+    env.pop('WINEARCH', None)
+
+    def wine(*args):
+        # output to files: a pipe would stay open as long as wine's daemons live
+        with open(os.path.join(exe_dir, 'out'), 'wb') as o, open(os.path.join(exe_dir, 'err'), 'wb') as e:
+            rc = subprocess.run([a.wine, exe_path] + list(args), env=env, stdin=subprocess.DEVNULL,
+                                stdout=o, stderr=e, timeout=600).returncode
+        read = lambda n: open(os.path.join(exe_dir, n), 'rb').read().decode('utf-8', 'replace').replace('\r\n', '\n')
+        return rc, read('out'), read('err')
+
+    try:
+        rc, out, err = wine('--version')
+        if rc != 0 or out.strip() != expect:
+            fail('wine kbaudit.exe --version: exit %d, %r, expected %r (stderr: %s)' % (rc, out.strip(), expect, err[-500:]))
+        if a.example:
+            root = 'Z:' + os.path.abspath(a.example).replace('/', '\\')
+            rc, out, err = wine('audit', '--root', root, '-q')
+            if rc != 0:
+                fail('wine kbaudit.exe audit --root %s: exit %d (expected 0): %s%s' % (root, rc, out[-800:], err[-800:]))
+    finally:
+        wineserver = os.path.join(os.path.dirname(shutil.which(a.wine) or a.wine), 'wineserver')
+        if os.path.exists(wineserver):
+            subprocess.run([wineserver, '-k'], env=env, capture_output=True, timeout=60)
+    shutil.rmtree(exe_dir, ignore_errors=True)
 
 for f in failures:
     print('FAIL:', f)
