@@ -17,9 +17,22 @@ set(KBAUDIT_PKG_HELPERS "${CMAKE_CURRENT_LIST_DIR}/packaging")
 set(KBAUDIT_PKG_DIR "${CMAKE_BINARY_DIR}/packaging")   # generated package files
 file(MAKE_DIRECTORY "${KBAUDIT_PKG_DIR}")
 
+# On by default where tools/install-deps.sh installed what the tests need (the README's test
+# command then checks the packages too); .ci/run turns it on explicitly, so that a missing
+# tool fails CI instead of dropping the tests.
+find_program(KBAUDIT_PKG_PROBE_LINTIAN lintian)
+find_program(KBAUDIT_PKG_PROBE_GROFF groff)
+find_program(KBAUDIT_PKG_PROBE_FILE file)
+find_program(KBAUDIT_PKG_PROBE_SHLIBDEPS dpkg-shlibdeps)
+if(KBAUDIT_PKG_PROBE_LINTIAN AND KBAUDIT_PKG_PROBE_GROFF AND KBAUDIT_PKG_PROBE_FILE AND KBAUDIT_PKG_PROBE_SHLIBDEPS
+   AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(kb_package_tests_default ON)
+else()
+  set(kb_package_tests_default OFF)
+endif()
 option(KBAUDIT_PACKAGE_TESTS
        "Test the packages (needs lintian, dpkg-dev, file, groff-base, gcc-mingw-w64, libz-mingw-w64-dev): the .deb's contents, lintian, the packaged binary; the zip's layout with a stand-in exe"
-       OFF)
+       ${kb_package_tests_default})
 
 if(KBAUDIT_SANITIZE OR KBAUDIT_FUZZ)
   message(STATUS "packaging: none for sanitizer or fuzz builds")
