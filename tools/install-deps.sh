@@ -23,9 +23,11 @@ fi
 
 # The deb-src entries mirror the machine's own Debian `deb` sources (same URIs, suites,
 # components and keyring), so the source package comes from the archive (or snapshot) the
-# binaries came from. A source is taken as Debian's when its host is *.debian.org or it is
-# signed by a debian-archive keyring (or by nothing, i.e. apt's default keyring); other
-# vendors' repositories are left alone. Our own file is skipped so reruns do not feed on it.
+# binaries came from. A source is taken as Debian's when its address names debian (a
+# *.debian.org host or a mirror's /debian path) and it is signed by a debian-archive keyring or
+# by apt's default one; other vendors' repositories (their own Signed-By) and install DVDs
+# (cdrom:) are left alone. Check-Valid-Until and Trusted are carried over (a snapshot archive's
+# Release files are past their validity). Our own file is skipped so reruns do not feed on it.
 out=/etc/apt/sources.list.d/kbaudit-deb-src.sources
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
@@ -37,15 +39,17 @@ for f in /etc/apt/sources.list.d/*.sources; do
   awk '
     function flush() {
       if (types ~ /(^|[ \t])deb([ \t]|$)/ && types !~ /deb-src/ && enabled != "no" &&
-          uris != "" && (uris ~ /debian\.org/ || signed == "" || signed ~ /debian-archive/)) {
+          uris != "" && uris !~ /cdrom:/ && uris ~ /debian/ && (signed == "" || signed ~ /debian-archive/)) {
         print "Types: deb-src"
         print "URIs: " uris
         print "Suites: " suites
         if (comps != "") print "Components: " comps
         if (signed != "") print "Signed-By: " signed
+        if (cvu != "") print "Check-Valid-Until: " cvu
+        if (trusted != "") print "Trusted: " trusted
         print ""
       }
-      types = uris = suites = comps = signed = enabled = ""
+      types = uris = suites = comps = signed = enabled = cvu = trusted = ""
     }
     /^[ \t]*#/ { next }
     /^[ \t]*$/ { flush(); next }
@@ -59,6 +63,8 @@ for f in /etc/apt/sources.list.d/*.sources; do
       else if (key == "components") comps = val
       else if (key == "signed-by") signed = val
       else if (key == "enabled") enabled = tolower(val)
+      else if (key == "check-valid-until") cvu = val   # a snapshot archive needs "no"
+      else if (key == "trusted") trusted = val
     }
     END { flush() }
   ' "$f" >>"$tmp"
@@ -69,6 +75,7 @@ for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
   [ -e "$f" ] || continue
   awk '
     $1 != "deb" { next }
+    $2 ~ /^cdrom:/ || ($2 ~ /^\[/ && $0 ~ /cdrom:/) { next }   # an install DVD has no sources
     {
       opts = ""; i = 2
       if ($2 ~ /^\[/) {
@@ -78,10 +85,15 @@ for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
       for (j = i + 2; j <= NF; j++) comps = comps (comps == "" ? "" : " ") $j
       signed = ""
       if (match(opts, /signed-by=[^] ]*/)) signed = substr(opts, RSTART + 10, RLENGTH - 10)
-      if (uri ~ /debian\.org/ || signed == "" || signed ~ /debian-archive/) {
+      cvu = ""; trusted = ""
+      if (match(opts, /check-valid-until=[^] ]*/)) cvu = substr(opts, RSTART + 18, RLENGTH - 18)
+      if (match(opts, /trusted=[^] ]*/)) trusted = substr(opts, RSTART + 8, RLENGTH - 8)
+      if (uri ~ /debian/ && (signed == "" || signed ~ /debian-archive/)) {
         print "Types: deb-src"; print "URIs: " uri; print "Suites: " suite
         if (comps != "") print "Components: " comps
         if (signed != "") print "Signed-By: " signed
+        if (cvu != "") print "Check-Valid-Until: " cvu
+        if (trusted != "") print "Trusted: " trusted
         print ""
       }
     }

@@ -12,6 +12,9 @@
  * platform. NULL with errno set on failure; on Windows a name with an alternate data stream
  * ("hive:stream", which would hide a stream in an existing file) is refused (EINVAL). */
 FILE *kb_fopen_write(const char *path);
+/* Text for people from here on: on Windows '\n' is written as "\r\n" (Notepad on 2008 shows a
+ * file with bare '\n' as one line); elsewhere nothing changes. JSON and XML stay binary. */
+void kb_stream_text(FILE *fp);
 /* True when PATH names a file that is there and is the same file as B (a hard or symbolic
  * link, another spelling of the name). */
 bool kb_same_file(const char *a, const char *b);

@@ -47,8 +47,10 @@ const char cli_audit_help[] =
     "  1  not compliant (a requirement missing or pending, build 6002, a reboot pending),\n"
     "     or inconclusive (compliance cannot be shown from the evidence given)\n"
     "  2  usage error, a bad --db file, or the --output file cannot be written\n"
-    "  3  evidence unreadable: no readable SOFTWARE hive, a SYSTEM hive that is there but\n"
-    "     unreadable, or a corrupt key or value the audit depends on (or one of the wrong type)\n"
+    "  3  evidence unreadable: no readable SOFTWARE hive (--live: HKLM\\SOFTWARE cannot be\n"
+    "     opened), a SYSTEM hive that is there but unreadable, or a corrupt key or value the\n"
+    "     audit depends on (or one of the wrong type); keys or files refused because kbaudit\n"
+    "     is not elevated are not exit 3: the verdict is then inconclusive (exit 1)\n"
     "  4  not covered: the target is not Windows Server 2008 SP2 (e.g. 2008 R2, Vista)\n";
 
 typedef struct audit_cli_opts {
@@ -118,6 +120,8 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
     };
     kb_error err = {0};
     int r2;
+    if (strcmp(o->format, "text") == 0)
+        kb_stream_text(out);
     if (strcmp(o->format, "json") == 0)
         r2 = report_audit_json(r, &ro, out, &err);
     else if (strcmp(o->format, "junit") == 0)
@@ -126,8 +130,12 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
         r2 = report_audit_text(r, &ro, out, &err);
     int closed = out != stdout ? fclose(out) : fflush(out);
     if (r2 != 0 || closed != 0) {
-        cli_cmd_errorf("audit", "cannot write the report%s%s: %s", o->output ? " to " : "",
-                       o->output ? o->output : "", r2 != 0 ? err.msg : strerror(errno));
+        /* the writer's own message already says "cannot write the report" */
+        if (r2 != 0 && strncmp(err.msg, "cannot write the report", 23) == 0)
+            cli_cmd_errorf("audit", "%s%s%s", err.msg, o->output ? ": " : "", o->output ? o->output : "");
+        else
+            cli_cmd_errorf("audit", "cannot write the report%s%s: %s", o->output ? " to " : "",
+                           o->output ? o->output : "", r2 != 0 ? err.msg : strerror(errno));
         return EXIT_USAGE;
     }
     return 0;

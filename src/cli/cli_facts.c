@@ -1,4 +1,5 @@
 /* `kbaudit facts`: print every fact gathered from a Windows system, with provenance. */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -80,13 +81,15 @@ int cli_facts(int argc, char **argv)
     }
     FILE *out = output ? kb_fopen_write(output) : stdout;
     if (out == NULL) {
-        perror(output);
+        cli_cmd_errorf("facts", "cannot write %s: %s", output, strerror(errno));
         rc = EXIT_USAGE;
     } else {
+        if (strcmp(format, "text") == 0)
+            kb_stream_text(out);
         int r = strcmp(format, "json") == 0 ? report_facts_json(&f, out, &err) : report_facts_text(&f, out, &err);
         if ((out != stdout ? fclose(out) : fflush(out)) != 0 || r != 0) {
-            cli_cmd_errorf("facts", "cannot write the output");
-            rc = EXIT_UNREADABLE;
+            cli_cmd_errorf("facts", "cannot write the output%s%s", output ? " to " : "", output ? output : "");
+            rc = EXIT_USAGE;   /* as audit: an output that cannot be written is exit 2 */
         }
     }
     facts_free(&f);

@@ -43,6 +43,10 @@ static int print_version(void)
     if (u != NULL && u->date.day != 0)   /* a month-only date prints as 2026-01 */
         printf("-%02u", (unsigned)u->date.day);
     puts(")");
+#ifdef KBAUDIT_BUILD_NOTE
+    /* the Windows builds say which exe this is: both are called kbaudit.exe */
+    puts(KBAUDIT_BUILD_NOTE);
+#endif
     kbdb_free(db);
     return 0;
 }

@@ -3,6 +3,8 @@
 #include "kbaudit/outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <io.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +61,12 @@ bool kb_same_file(const char *a, const char *b)
     BY_HANDLE_FILE_INFORMATION x, y;
     return file_id(a, &x) && file_id(b, &y) && x.dwVolumeSerialNumber == y.dwVolumeSerialNumber &&
            x.nFileIndexHigh == y.nFileIndexHigh && x.nFileIndexLow == y.nFileIndexLow;
+}
+
+void kb_stream_text(FILE *fp)
+{
+    fflush(fp);
+    _setmode(_fileno(fp), _O_TEXT);
 }
 
 char *kb_absolute_path(const char *path)
