@@ -76,6 +76,13 @@ check("Install-Step 1 'KB4493730' 'a.msu'\r\nRestart-Point 1 $false" in out, "ps
 check("Install-Step 2 'KB4474419' 'b.msu'" in out, "ps1: step 2")
 check("2359302" in out and "3010" in out, "ps1: exit codes")
 
+# the same folder for an x86 host: the x86 SHA-2 package serves the step, the x64 ones are wrong
+p = subprocess.run([kb, "audit", "--root", os.path.join(scenarios, "x86-6002-none"), "--updates", upd,
+                    "--format", "json"], capture_output=True, text=True)
+x86 = {f["file"]: f["status"] for f in json.loads(p.stdout)["updates"]["files"]}
+check(x86.get("c.msu") == "planned" and x86.get("b.msu") == "wrong-arch" and x86.get("a.msu") == "wrong-arch",
+      f"x86 host: {x86}")
+
 p = subprocess.run([kb, "audit", "--root", root, "--format", "cmd"], capture_output=True, text=True)
 check(p.returncode == 2, "--format cmd without --updates is a usage error")
 
