@@ -150,4 +150,48 @@ void audit_result_free(audit_result *r);
 const char *audit_verdict_name(audit_verdict v);   /* "compliant", "not-compliant", ... */
 const char *audit_status_name(audit_status s);     /* "satisfied", "pending", "missing" */
 
+/* --- Update packages on hand (`audit --updates DIR`) ---------------------------------------
+ * The packages' identities come in as data (the cli reads them with the msu module); matching
+ * them to the plan is pure, like the rest of the audit. */
+typedef struct audit_package {
+    const char *file;         /* as the report and the script name it (the file's name in DIR) */
+    uint32_t kb;              /* 0: the package does not say */
+    const char *os_version;   /* "6.0", "6.1"...; NULL or "": not stated */
+    kb_arch arch;             /* KB_ARCH_UNKNOWN: not stated */
+    const char *error;        /* not NULL: the file could not be read as a package (why) */
+} audit_package;
+
+typedef enum audit_file_status {
+    AUDIT_FILE_PLANNED = 0,   /* installs a step of the plan */
+    AUDIT_FILE_DUPLICATE,     /* another file already serves that step */
+    AUDIT_FILE_SUPERSEDED,    /* a step of the plan supersedes it: not needed */
+    AUDIT_FILE_NOT_NEEDED,    /* not in the plan (installed already, or not required) */
+    AUDIT_FILE_WRONG_OS,      /* for another Windows version (6.1 is Windows 7 / 2008 R2) */
+    AUDIT_FILE_WRONG_ARCH,
+    AUDIT_FILE_UNKNOWN,       /* says no KB or no Windows version */
+    AUDIT_FILE_UNREADABLE
+} audit_file_status;
+
+typedef struct audit_file_match {
+    audit_file_status status;
+    size_t step;              /* PLANNED, DUPLICATE: the plan step's index; SUPERSEDED: the step
+                                 that supersedes it; SIZE_MAX otherwise */
+    char *reason;             /* one line, for people */
+} audit_file_match;
+
+typedef struct audit_updates {
+    size_t *step_file;        /* per plan step: the package serving it, SIZE_MAX for none */
+    size_t nsteps;
+    size_t steps_without_file;
+    audit_file_match *files;  /* per package, in the order given */
+    size_t nfiles;
+} audit_updates;
+
+/* Matches packages to R's plan: same KB, Windows 6.0, the host's architecture. Fails only on
+ * out of memory. */
+int audit_match_updates(const audit_result *r, const kbdb *db, const audit_package *pkgs, size_t n,
+                        audit_updates *out, kb_error *err);
+void audit_updates_free(audit_updates *u);
+const char *audit_file_status_name(audit_file_status s);   /* "planned", "wrong-os", ... */
+
 #endif

@@ -23,6 +23,10 @@ typedef struct report_audit_opts {
     const char *target;       /* what was audited, as given: the root folder or the SOFTWARE hive */
     const char *database;     /* the knowledge base's name ("embedded" or the --db file) */
     const char *baseline;     /* "default" or "latest" */
+    /* `--updates DIR`: the packages found there and how they match the plan (NULL: none) */
+    const char *updates_dir;
+    const audit_package *packages;
+    const audit_updates *updates;
 } report_audit_opts;
 
 /* Text for people: the verdict line first, then build, requirements, plan, reboot, rollup
@@ -37,6 +41,14 @@ int report_audit_json(const audit_result *r, const report_audit_opts *o, FILE *o
 /* JUnit XML (libxml2 xmlwriter): one testsuite for the host; one testcase for the build,
  * one per requirement and one for the pending reboot. docs/json-output.md, "JUnit". */
 int report_audit_junit(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
+
+/* Install scripts for the box (docs/json-output.md, "Install scripts"): `wusa.exe FILE /quiet
+ * /norestart` per step in plan order, each exit code checked (0 and 3010 installed, 2359302
+ * already installed, anything else stops), a restart at each reboot point; a step without a
+ * usable file stops the script there. They need o->updates and o->packages. cmd: batch for
+ * cmd.exe, CRLF; ps1: PowerShell 2.0 or later, CRLF. */
+int report_plan_cmd(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
+int report_plan_ps1(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
 
 /* Whether to colour text written to fd: only on a terminal, never when the NO_COLOR
  * environment variable exists (whatever its value, even empty) or --no-color was given. */

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "kbaudit/outfile.h"
 #include "cli_target.h"
+#include "cli_updates.h"
 #include "kbaudit/audit.h"
 #include "kbaudit/facts.h"
 #include "kbaudit/kbdb.h"
@@ -17,7 +18,8 @@
 
 const char cli_audit_help[] =
     "usage: kbaudit audit (--live | --root DIR | --software FILE [--system FILE])\n"
-    "                     [--format text|json|junit] [-o FILE] [--db FILE]\n"
+    "                     [--format text|json|junit|cmd|ps1] [--updates DIR] [-o FILE]\n"
+    "                     [--db FILE]\n"
     "                     [--baseline default|latest] [--no-color] [-q]\n"
     "\n"
     "Say whether a Windows Server 2008 SP2 system is at build 6002 or 6003, which of the\n"
@@ -32,7 +34,14 @@ const char cli_audit_help[] =
     "  --root DIR        the root of a mounted Windows volume (read-only, nothing outside DIR)\n"
     "  --software FILE   a SOFTWARE hive file; file evidence is then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
-    "  --format FMT      text (default), json (docs/json-output.md) or junit (JUnit XML)\n"
+    "  --format FMT      text (default), json (docs/json-output.md) or junit (JUnit XML);\n"
+    "                    with --updates also cmd or ps1: a script for the server that runs\n"
+    "                    wusa.exe FILE /quiet /norestart per step in plan order, checks each\n"
+    "                    exit code (0, 3010 restart needed, 2359302 already installed; anything\n"
+    "                    else stops it) and restarts at each reboot point (run it again after)\n"
+    "  --updates DIR     match the plan's updates to the .msu files in DIR by their content\n"
+    "                    (KB, Windows version, architecture): steps with no file, files for\n"
+    "                    another Windows or architecture, superseded files (docs/msu.md)\n"
     "  -o, --output FILE write the report to FILE (refused inside the evidence: under --root,\n"
     "                    or onto a hive given as evidence)\n"
     "  --db FILE         use this knowledge base (XML or gzip) instead of the embedded one\n"
@@ -55,7 +64,7 @@ const char cli_audit_help[] =
 
 typedef struct audit_cli_opts {
     cli_target_opts target;
-    const char *format, *output, *db;
+    const char *format, *output, *db, *updates;
     audit_options audit;
     bool no_color, quiet;
 } audit_cli_opts;
@@ -68,6 +77,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         {"output", required_argument, NULL, 'o'},   {"db", required_argument, NULL, 'd'},
         {"baseline", required_argument, NULL, 'b'}, {"no-color", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"updates", required_argument, NULL, 'u'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = "text";
@@ -93,18 +103,24 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
             break;
         case 'n': o->no_color = true; break;
         case 'q': o->quiet = true; break;
+        case 'u': o->updates = optarg; break;
         default: return cli_usage_error("audit", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         return cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
-    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0 && strcmp(o->format, "junit") != 0)
-        return cli_usage_error("audit", "--format must be text, json or junit");
+    bool script = strcmp(o->format, "cmd") == 0 || strcmp(o->format, "ps1") == 0;
+    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0 && strcmp(o->format, "junit") != 0 &&
+        !script)
+        return cli_usage_error("audit", "--format must be text, json, junit, cmd or ps1");
+    if (script && o->updates == NULL)
+        return cli_usage_error("audit", "--format %s writes an install script: it needs --updates DIR", o->format);
     return 0;
 }
 
 /* Renders into the output; returns 0 or EXIT_USAGE (the message is printed). */
-static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db)
+static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db, const cli_updates *u,
+                  const audit_updates *m)
 {
     FILE *out = o->output ? kb_fopen_write(o->output) : stdout;
     if (out == NULL) {
@@ -117,6 +133,9 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
         .target = o->target.live ? "live system" : o->target.root ? o->target.root : o->target.software,
         .database = db->name,
         .baseline = o->audit.baseline == AUDIT_BASELINE_LATEST ? "latest" : "default",
+        .updates_dir = o->updates,
+        .packages = u ? u->packages : NULL,
+        .updates = m,
     };
     kb_error err = {0};
     int r2;
@@ -124,6 +143,10 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
         kb_stream_text(out);
     if (strcmp(o->format, "json") == 0)
         r2 = report_audit_json(r, &ro, out, &err);
+    else if (strcmp(o->format, "cmd") == 0)
+        r2 = report_plan_cmd(r, &ro, out, &err);
+    else if (strcmp(o->format, "ps1") == 0)
+        r2 = report_plan_ps1(r, &ro, out, &err);
     else if (strcmp(o->format, "junit") == 0)
         r2 = report_audit_junit(r, &ro, out, &err);
     else
@@ -139,6 +162,33 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
         return EXIT_USAGE;
     }
     return 0;
+}
+
+/* With --updates, reads the packages and matches them to the plan before rendering. A folder
+ * that cannot be listed is a usage error (exit 2): the audit itself did not fail. */
+static int render_with_updates(const audit_cli_opts *o, const audit_result *r, const kbdb *db)
+{
+    if (o->updates == NULL)
+        return render(o, r, db, NULL, NULL);
+    cli_updates u;
+    audit_updates m;
+    kb_error err = {0};
+    if (cli_updates_read(o->updates, &u, &err) != 0) {
+        cli_cmd_errorf("audit", "--updates: %s", err.msg);
+        return EXIT_USAGE;
+    }
+    if (audit_match_updates(r, db, u.packages, u.n, &m, &err) != 0) {
+        cli_cmd_errorf("audit", "%s", err.msg);
+        cli_updates_free(&u);
+        return EXIT_UNREADABLE;
+    }
+    for (size_t i = 0; i < u.n; i++)
+        if (m.files[i].status == AUDIT_FILE_UNREADABLE)
+            cli_cmd_errorf("audit", "warning: %s", u.errors[i] ? u.errors[i] : u.names[i]);
+    int rc = render(o, r, db, &u, &m);
+    audit_updates_free(&m);
+    cli_updates_free(&u);
+    return rc;
 }
 
 int cli_audit(int argc, char **argv)
@@ -188,7 +238,7 @@ int cli_audit(int argc, char **argv)
         cli_cmd_errorf("audit", "%s", err.msg[0] ? err.msg : "out of memory");
         rc = EXIT_UNREADABLE;
     } else {
-        rc = render(&o, &res, db);
+        rc = render_with_updates(&o, &res, db);
         if (rc == 0)
             rc = res.exit_code;
     }

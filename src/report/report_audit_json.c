@@ -235,6 +235,7 @@ int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE 
     update_ref(&o, "newest_known_rollup", r->newest_known_rollup_kb, r->newest_known_rollup_date, NULL, false);
     security_only(&o, r);
     esu(&o, r);
+    report_updates_json(&o.j, r, opt);
     strings(&o, "warnings", r->warnings, r->nwarnings);
     json_object_end(&o.j);
     int rc = json_write(&o.j, out);   /* fails too when building the document ran out of memory */

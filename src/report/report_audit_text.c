@@ -400,6 +400,12 @@ int report_audit_text(const audit_result *r, const report_audit_opts *o, FILE *o
          * answers to a question that does not apply */
         if (r->verdict != AUDIT_NOT_COVERED) {
             plan_section(&t, r);
+            kb_buf u = KB_BUF_INIT;
+            if (report_updates_text(&u, r, o) != 0)
+                t.failed = true;
+            else if (u.len)
+                fwrite(u.data, 1, u.len, out);
+            kb_buf_free(&u);
             reboot_section(&t, r);
             rollup_section(&t, r);
             esu_section(&t, r);

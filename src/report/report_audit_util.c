@@ -1,5 +1,6 @@
 /* Helpers shared by the audit renderers: KB and date formatting, making evidence text safe
  * for a terminal or an XML file. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,4 +83,30 @@ int report_clean(kb_buf *b, const char *s, bool keep_lines)
             return -1;
     }
     return 0;
+}
+
+static bool script_safe(const char *s)
+{
+    if (s == NULL || *s == 0 || *s == '-')
+        return false;
+    for (; *s; s++) {
+        char c = *s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-' || c == '+' || c == '~'))
+            return false;
+    }
+    return true;
+}
+
+const char *report_step_file(const report_audit_opts *o, size_t s, const char **why)
+{
+    *why = "no .msu file for it in the updates folder";
+    if (o == NULL || o->updates == NULL || s >= o->updates->nsteps || o->updates->step_file[s] == SIZE_MAX)
+        return NULL;
+    const char *f = o->packages[o->updates->step_file[s]].file;
+    if (!script_safe(f)) {
+        *why = "its file's name has characters a script cannot carry safely: rename it";
+        return NULL;
+    }
+    return f;
 }
