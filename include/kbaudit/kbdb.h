@@ -75,14 +75,19 @@ typedef struct kbdb_ref {
     bool outside;       /* the KB exists but this database does not describe it */
 } kbdb_ref;
 
-/* A file version that shows the update is in: role marker (the month's marker file when
- * it is not ntoskrnl.exe) or shipped (a known version of a file the update carries). */
+/* A file version that shows the update is in: role marker (a file other than ntoskrnl.exe
+ * whose version, at least this, shows the update) or shipped (a known version of a file the
+ * update carries). Each carries its own sources, so two scanners giving the same file can be
+ * told apart and compared (kbdb_check fails when they disagree). */
 typedef struct kbdb_file {
     char *name;
     uint16_t version[4];
     bool marker;
     bool threshold;     /* a scanner's minimum version, not necessarily the exact one */
     bool unconfirmed;
+    unsigned archs;     /* KBDB_ARCH_* the value is given for; 0: every architecture */
+    const kbdb_source **sources;  /* the value's own sources; none: the entry's (older files) */
+    size_t nsources;
 } kbdb_file;
 
 /* A note on one field ("released", "kernel"...) or on the whole entry (field NULL). */
@@ -108,6 +113,9 @@ typedef struct kbdb_update {
     bool has_kernel;
     uint16_t kernel[4];           /* ntoskrnl.exe version */
     bool kernel_threshold;        /* kernel is a scanner threshold (minimum) */
+    unsigned kernel_archs;        /* KBDB_ARCH_* the kernel version is given for; 0: every one */
+    const kbdb_source **kernel_sources;  /* the kernel version's own sources; none: the entry's */
+    size_t nkernel_sources;
     kbdb_file *files;
     size_t nfiles;
     kbdb_tristate esu;            /* needs an ESU licence */
@@ -192,6 +200,10 @@ typedef struct kbdb_problems {
 } kbdb_problems;
 /* Appends every problem found to `out` (which may hold some already). Returns 0 when the
  * check ran (look at out->count), -1 when memory ran out. */
+/* How many distinct sources give update u's file thresholds (its <kernel> and marker files;
+ * a threshold without sources of its own counts the entry's). 0: u has no threshold. */
+size_t kbdb_threshold_sources(const kbdb_update *u);
+
 int kbdb_check(const kbdb *db, kbdb_problems *out, kb_error *err);
 void kbdb_problems_free(kbdb_problems *p);
 

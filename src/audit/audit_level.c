@@ -32,7 +32,8 @@ static const facts_file *host_file(const audit_ctx *c, const char *name)
 }
 
 /* The file that shows update u and its threshold: ntoskrnl.exe's version, else the month's
- * marker file. False when the database gives none. */
+ * first marker file. False when the database gives none. Used for wording; whether the
+ * files reach the update is audit_reaches(), which weighs every threshold. */
 static bool threshold_of(const kbdb_update *u, const char **name, const uint16_t **version)
 {
     if (u->has_kernel) {
@@ -49,24 +50,38 @@ static bool threshold_of(const kbdb_update *u, const char **name, const uint16_t
     return false;
 }
 
+/* Does a threshold given for `archs` (0: every one) apply to the host? An unknown host
+ * architecture takes every value: the bundled thresholds are the same for x86 and x64. */
+static bool arch_applies(const audit_ctx *c, unsigned archs)
+{
+    unsigned bit = c->f->arch == KB_ARCH_X86 ? KBDB_ARCH_X86 : c->f->arch == KB_ARCH_X64 ? KBDB_ARCH_X64
+                   : c->f->arch == KB_ARCH_IA64 ? KBDB_ARCH_IA64 : 0;
+    return archs == 0 || bit == 0 || (archs & bit) != 0;
+}
+
+/* 1 when every threshold of u whose file was read from the target is reached (and at least
+ * one was read), 0 when one read file is below its threshold, -1 when none was read. A
+ * file that was not read never counts either way: the level rests only on evidence. */
 int audit_reaches(const audit_ctx *c, const kbdb_update *u)
 {
-    const char *name;
-    const uint16_t *want;
-    if (!threshold_of(u, &name, &want))
-        return -1;
-    const uint16_t *have = NULL;
-    if (strcmp(name, "ntoskrnl.exe") == 0) {
-        if (c->r->build.has_kernel_version)
-            have = c->r->build.kernel_version;
-    } else {
-        const facts_file *x = host_file(c, name);
-        if (x)
-            have = x->file_version;
+    int result = -1;
+    if (u->has_kernel && arch_applies(c, u->kernel_archs) && c->r->build.has_kernel_version) {
+        if (kbdb_version_cmp(c->r->build.kernel_version, u->kernel) < 0)
+            return 0;
+        result = 1;
     }
-    if (have == NULL)
-        return -1;
-    return kbdb_version_cmp(have, want) >= 0;
+    for (size_t i = 0; i < u->nfiles; i++) {
+        const kbdb_file *f = &u->files[i];
+        if (!f->marker || !arch_applies(c, f->archs))
+            continue;
+        const facts_file *x = host_file(c, f->name);
+        if (x == NULL)
+            continue;
+        if (kbdb_version_cmp(x->file_version, f->version) < 0)
+            return 0;
+        result = 1;
+    }
+    return result;
 }
 
 const kbdb_update *audit_partner(const audit_ctx *c, const kbdb_update *u, kbdb_kind kind)

@@ -22,7 +22,8 @@ const char cli_db_help[] =
     "compiled in; --db FILE uses another one (XML, or gzip-compressed XML). See docs/kbdb.md.\n"
     "\n"
     "  list      one line per update in file order: KB, kind, release date, build, ntoskrnl.exe\n"
-    "            version, title. A '?' marks a value the sources do not confirm.\n"
+    "            version, how many sources give its file thresholds ('-': none), title.\n"
+    "            A '?' marks a value the sources do not confirm.\n"
     "            --kind KIND  only updates of this kind: ssu, sha2, rollup, preview-rollup,\n"
     "                         security-only, esu-prep, other\n"
     "  show      everything known about one update (KB4493471 or 4493471), including the\n"
@@ -156,6 +157,33 @@ static void json_refs(kb_json *j, bool has, const kbdb_ref *r, size_t n)
     json_array_end(j);
 }
 
+/* A threshold's own source ids; without any (a file written before thresholds carried
+ * them) the entry's, which is what the value then rests on. */
+static void json_value_sources(kb_json *j, const kbdb_update *u, const kbdb_source *const *src, size_t n)
+{
+    if (n == 0) {
+        src = u->sources;
+        n = u->nsources;
+    }
+    json_array_begin(j);
+    for (size_t i = 0; i < n; i++)
+        json_string(j, src[i]->id);
+    json_array_end(j);
+}
+
+static void print_value_sources(const kbdb_update *u, const kbdb_source *const *src, size_t n)
+{
+    bool own = n != 0;
+    if (!own) {
+        src = u->sources;
+        n = u->nsources;
+    }
+    printf("  %-15s%s", "", own ? "from" : "from the entry's sources:");
+    for (size_t i = 0; i < n; i++)
+        printf(" %s (%c)", src[i]->id, src[i]->grade);
+    printf("\n");
+}
+
 static void json_update(kb_json *j, const kbdb_update *u)
 {
     char buf[32];
@@ -202,6 +230,8 @@ static void json_update(kb_json *j, const kbdb_update *u)
         json_string(j, buf);
         json_key(j, "basis");
         json_string(j, u->kernel_threshold ? "threshold" : "exact");
+        json_key(j, "sources");
+        json_value_sources(j, u, u->kernel_sources, u->nkernel_sources);
         json_object_end(j);
     } else {
         json_null(j);
@@ -222,9 +252,13 @@ static void json_update(kb_json *j, const kbdb_update *u)
         json_string(j, f->threshold ? "threshold" : "exact");
         json_key(j, "unconfirmed");
         json_bool(j, f->unconfirmed);
+        json_key(j, "sources");
+        json_value_sources(j, u, f->sources, f->nsources);
         json_object_end(j);
     }
     json_array_end(j);
+    json_key(j, "threshold_sources");
+    json_uint(j, (unsigned)kbdb_threshold_sources(u));
     json_key(j, "esu");
     json_string(j, kbdb_tristate_name(u->esu));
     json_key(j, "unconfirmed");
@@ -296,7 +330,7 @@ static void list_text(const db_opts *o, const kbdb *db)
         if (!wanted(o, u))
             continue;
         char date[16], kernel[32] = "-", build[8] = "-", kb[16];
-        char c_kind[24], c_date[24], c_build[16], c_kernel[40];
+        char c_kind[24], c_date[24], c_build[16], c_kernel[40], c_src[8] = "-";
         fmt_date(date, sizeof date, u->date);
         if (u->has_kernel)
             fmt_version(kernel, sizeof kernel, u->kernel);
@@ -307,13 +341,17 @@ static void list_text(const db_opts *o, const kbdb *db)
         snprintf(c_date, sizeof c_date, "%s%s", date, q(u, KBDB_U_DATE));
         snprintf(c_build, sizeof c_build, "%s%s", build, q(u, KBDB_U_BUILD));
         snprintf(c_kernel, sizeof c_kernel, "%s%s", kernel, q(u, KBDB_U_KERNEL));
-        printf("%-10s %-15s %-11s %-5s %-15s %s%s\n", kb, c_kind, c_date, c_build, c_kernel,
+        size_t nsrc = kbdb_threshold_sources(u);
+        if (nsrc)
+            snprintf(c_src, sizeof c_src, "%zu", nsrc > 99 ? (size_t)99 : nsrc);
+        printf("%-10s %-15s %-11s %-5s %-15s %-4s %s%s\n", kb, c_kind, c_date, c_build, c_kernel, c_src,
                u->title ? u->title : "-", u->title ? q(u, KBDB_U_TITLE) : "");
         any_unconfirmed |= (u->unconfirmed & (KBDB_U_KIND | KBDB_U_DATE | KBDB_U_BUILD | KBDB_U_KERNEL |
                                               KBDB_U_TITLE)) != 0;
     }
     if (any_unconfirmed)
         printf("(? marks a value the sources do not confirm; 'kbaudit db show KB' tells why)\n");
+    printf("(the 5th column counts the sources of the update's file thresholds, - when it has none)\n");
 }
 
 static int do_list(const db_opts *o)
@@ -389,8 +427,10 @@ static void show_text(const kbdb *db, const kbdb_update *u)
         printf("  %-15sunknown (or no change)\n", "build");
     if (u->has_kernel) {
         fmt_version(buf, sizeof buf, u->kernel);
-        printf("  %-15sntoskrnl.exe %s%s%s\n", "kernel", buf, u->kernel_threshold ? " or later (scanner threshold)" : "",
+        printf("  %-15sntoskrnl.exe %s%s%s%s\n", "kernel", buf, u->kernel_threshold ? " or later (scanner threshold)" : "",
+               u->kernel_archs == KBDB_ARCH_X86 ? " (x86)" : u->kernel_archs == KBDB_ARCH_X64 ? " (x64)" : "",
                (u->unconfirmed & KBDB_U_KERNEL) ? unc : "");
+        print_value_sources(u, u->kernel_sources, u->nkernel_sources);
     } else {
         printf("  %-15sunknown\n", "kernel");
     }
@@ -399,6 +439,7 @@ static void show_text(const kbdb *db, const kbdb_update *u)
         fmt_version(buf, sizeof buf, f->version);
         printf("  %-15s%s %s%s (%s)%s\n", i ? "" : "files", f->name, buf, f->threshold ? " or later" : "",
                f->marker ? "marker file of the month" : "shipped", f->unconfirmed ? unc : "");
+        print_value_sources(u, f->sources, f->nsources);
     }
     printf("  %-15s%s%s\n", "ESU licence", kbdb_tristate_name(u->esu), (u->unconfirmed & KBDB_U_ESU) ? unc : "");
     if (u->nnotes)

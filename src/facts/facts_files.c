@@ -2,7 +2,10 @@
  * version is what decides the build (6.0.6002.x or 6.0.6003.x); on x86 the PAE kernel
  * (ntkrnlpa.exe) is what most hosts actually boot, so it is read too. Three months are
  * recognised by another file than the kernel (kb-facts.md §4: January 2020 crypt32.dll,
- * March 2021 appinfo.dll, the July 2021 out-of-band update spoolsv.exe): those are read too. */
+ * March 2021 appinfo.dll, the July 2021 out-of-band update spoolsv.exe): those are read too,
+ * and so are the files of the thresholds later research added (issue 12: win32k.sys for July
+ * 2019 from Greenbone's check, cmitrust.dll for KB4565353), because the audit may use a file's
+ * threshold only when the file was read from the target. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,8 @@ static const struct {
     {"marker-crypt32", "crypt32.dll"},
     {"marker-appinfo", "appinfo.dll"},
     {"marker-spoolsv", "spoolsv.exe"},
+    {"marker-win32k", "win32k.sys"},
+    {"marker-cmitrust", "cmitrust.dll"},
 };
 
 kb_arch facts_arch_of_machine(uint16_t machine)

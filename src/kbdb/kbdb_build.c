@@ -342,6 +342,63 @@ static int build_refs(builder *b, kbdb_update *u, const xmlNode *list, kbdb_ref 
     return 0;
 }
 
+/* The `sources="S5 S52"` attribute of a <kernel> or <file>: the value's own sources. Absent
+ * in files written before thresholds carried them; then the entry's sources stand in. */
+static int build_value_sources(builder *b, const xmlNode *n, const kbdb_source ***out, size_t *count)
+{
+    char *t = NULL;
+    *out = NULL;
+    *count = 0;
+    if (attr_of(b, n, "sources", &t) != 0)
+        return -1;
+    if (t == NULL)
+        return 0;
+    size_t max = 1;
+    for (const char *p = t; *p; p++)
+        max += *p == ' ';
+    *out = calloc(max, sizeof **out);
+    if (*out == NULL) {
+        free(t);
+        return nomem(b);
+    }
+    int rc = 0;
+    for (char *tok = strtok(t, " "); tok && rc == 0; tok = strtok(NULL, " ")) {
+        const kbdb_source *s = find_source(b, tok);
+        if (s == NULL)
+            rc = fail(b, n, "a threshold cites source \"%s\", which <sources> does not define", tok);
+        else if (*count >= KBDB_MAX_REFS)
+            rc = fail(b, n, "more than %u sources on one threshold", KBDB_MAX_REFS);
+        else
+            (*out)[(*count)++] = s;
+    }
+    free(t);
+    return rc;
+}
+
+/* The `arch="x86"` attribute of a <kernel> or <file>; absent: every architecture. */
+static int build_value_archs(builder *b, const xmlNode *n, unsigned *archs)
+{
+    char *t = NULL;
+    *archs = 0;
+    if (attr_of(b, n, "arch", &t) != 0)
+        return -1;
+    if (t == NULL)
+        return 0;
+    int rc = 0;
+    for (char *tok = strtok(t, " "); tok && rc == 0; tok = strtok(NULL, " ")) {
+        if (strcmp(tok, "x86") == 0)
+            *archs |= KBDB_ARCH_X86;
+        else if (strcmp(tok, "x64") == 0)
+            *archs |= KBDB_ARCH_X64;
+        else if (strcmp(tok, "ia64") == 0)
+            *archs |= KBDB_ARCH_IA64;
+        else
+            rc = fail(b, n, "unknown architecture \"%s\"", tok);
+    }
+    free(t);
+    return rc;
+}
+
 static int build_file(builder *b, kbdb_update *u, const xmlNode *n)
 {
     kbdb_file *f = &u->files[u->nfiles];
@@ -354,6 +411,10 @@ static int build_file(builder *b, kbdb_update *u, const xmlNode *n)
     f->marker = attr_is(n, "role", "marker");
     f->threshold = attr_is(n, "basis", "threshold");
     f->unconfirmed = unconfirmed(n);
+    if (rc == 0)
+        rc = build_value_sources(b, n, &f->sources, &f->nsources);
+    if (rc == 0)
+        rc = build_value_archs(b, n, &f->archs);
     return rc;
 }
 
@@ -446,6 +507,10 @@ static int build_field(builder *b, kbdb_update *u, const xmlNode *c)
             rc = t ? parse_version(b, c, t, u->kernel) : fail(b, c, "<kernel> without a version");
         u->has_kernel = rc == 0;
         u->kernel_threshold = attr_is(c, "basis", "threshold");
+        if (rc == 0)
+            rc = build_value_sources(b, c, &u->kernel_sources, &u->nkernel_sources);
+        if (rc == 0)
+            rc = build_value_archs(b, c, &u->kernel_archs);
         flag = KBDB_U_KERNEL;
     } else if (is(c, "file")) {
         rc = build_file(b, u, c);

@@ -5,6 +5,8 @@
  *   - a KB supersedes only KBs released before it;
  *   - ntoskrnl.exe versions never go down along the rollup chain (gaps without a kernel
  *     version are bridged), and a kernel version agrees with the entry's build;
+ *   - two sources giving the same update's threshold for the same file and architecture
+ *     give the same version (a disagreement is a problem, not something to pick from);
  *   - the baseline names described updates of the right kind, with unique ids and orders.
  * Every walk uses explicit stacks and visited sets: O(updates + references). */
 #include "kbdb_internal.h"
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_PROBLEMS 1000u   /* a hostile file could produce one per reference */
 
@@ -138,6 +141,8 @@ static void check_refs(checker *c, const kbdb_update *u, const kbdb_ref *refs, s
     }
 }
 
+static void check_thresholds(checker *c, const kbdb_update *u);
+
 static void check_update(checker *c, const kbdb_update *u)
 {
     check_refs(c, u, u->supersedes, u->nsupersedes, "supersedes");
@@ -149,6 +154,68 @@ static void check_update(checker *c, const kbdb_update *u)
         char v[32];
         fmt_version(v, sizeof v, u->kernel);
         problem(c, u->kb, "KB%u: build %u does not match its kernel version %s", (unsigned)u->kb, u->build, v);
+    }
+    check_thresholds(c, u);
+}
+
+/* One threshold of an update, ntoskrnl.exe's <kernel> included, for comparing sources. */
+typedef struct threshold_view {
+    const char *name;
+    const uint16_t *version;
+    unsigned archs;   /* 0: every architecture */
+    const kbdb_source *const *sources;
+    size_t nsources;
+} threshold_view;
+
+static threshold_view view_of(const kbdb_update *u, size_t i)
+{
+    if (u->has_kernel) {
+        if (i == 0)
+            return (threshold_view){"ntoskrnl.exe", u->kernel, u->kernel_archs, u->kernel_sources,
+                                    u->nkernel_sources};
+        i--;
+    }
+    const kbdb_file *f = &u->files[i];
+    return (threshold_view){f->name, f->version, f->archs, f->sources, f->nsources};
+}
+
+static void sources_text(char *buf, size_t n, const threshold_view *t)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (t->nsources == 0)
+        snprintf(buf, n, "the entry's sources");
+    for (size_t i = 0; i < t->nsources && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? " " : "", t->sources[i]->id);
+}
+
+/* Thresholds for the same file of the same update (a shipped version is exact, so it is
+ * compared only with another exact one): a database records what each source says, and
+ * two sources disagreeing is a problem to resolve by hand, never averaged. Per update the
+ * list is short (at most KBDB_MAX_REFS files), so pairs are compared directly. */
+static void check_thresholds(checker *c, const kbdb_update *u)
+{
+    size_t n = u->nfiles + (u->has_kernel ? 1 : 0);
+    for (size_t i = 0; i < n; i++) {
+        threshold_view a = view_of(u, i);
+        bool a_exact = u->has_kernel && i == 0 ? !u->kernel_threshold : !u->files[i - (u->has_kernel ? 1 : 0)].threshold;
+        for (size_t j = i + 1; j < n; j++) {
+            threshold_view b = view_of(u, j);
+            bool b_exact = !u->files[j - (u->has_kernel ? 1 : 0)].threshold;
+            if (a_exact != b_exact || strcasecmp(a.name, b.name) != 0)
+                continue;
+            if (a.archs && b.archs && (a.archs & b.archs) == 0)
+                continue;   /* one value for x86, the other for x64 */
+            if (kbdb_version_cmp(a.version, b.version) == 0)
+                continue;
+            char va[32], vb[32], sa[128], sb[128];
+            fmt_version(va, sizeof va, a.version);
+            fmt_version(vb, sizeof vb, b.version);
+            sources_text(sa, sizeof sa, &a);
+            sources_text(sb, sizeof sb, &b);
+            problem(c, u->kb, "KB%u: sources disagree on %s: %s (%s) against %s (%s)", (unsigned)u->kb, a.name, va,
+                    sa, vb, sb);
+        }
     }
 }
 

@@ -96,8 +96,11 @@ static void free_update(kbdb_update *u)
     free(u->title);
     free(u->supersedes);
     free(u->prerequisites);
-    for (size_t i = 0; i < u->nfiles; i++)
+    for (size_t i = 0; i < u->nfiles; i++) {
         free(u->files[i].name);
+        free((void *)u->files[i].sources);
+    }
+    free((void *)u->kernel_sources);
     free(u->files);
     for (size_t i = 0; i < u->nnotes; i++)
         free(u->notes[i].text);

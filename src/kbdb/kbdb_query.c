@@ -168,3 +168,43 @@ const kbdb_update *kbdb_newest(const kbdb *db)
 {
     return newest(db, true, KBDB_KIND_NONE);
 }
+
+static size_t add_distinct(const kbdb_source **seen, size_t n, const kbdb_source *const *add, size_t nadd)
+{
+    for (size_t i = 0; i < nadd; i++) {
+        size_t k = 0;
+        while (k < n && seen[k] != add[i])
+            k++;
+        if (k == n)
+            seen[n++] = add[i];
+    }
+    return n;
+}
+
+size_t kbdb_threshold_sources(const kbdb_update *u)
+{
+    /* at most KBDB_MAX_REFS per threshold and per entry, so a bounded array suffices */
+    const kbdb_source *seen[KBDB_MAX_REFS * 2];
+    size_t n = 0;
+    bool any = false, fallback = false;
+    if (u->has_kernel && u->kernel_threshold) {
+        any = true;
+        if (u->nkernel_sources)
+            n = add_distinct(seen, n, u->kernel_sources, u->nkernel_sources > KBDB_MAX_REFS ? KBDB_MAX_REFS : u->nkernel_sources);
+        else
+            fallback = true;
+    }
+    for (size_t i = 0; i < u->nfiles; i++) {
+        const kbdb_file *f = &u->files[i];
+        if (!f->marker || !f->threshold)
+            continue;
+        any = true;
+        if (f->nsources && n < KBDB_MAX_REFS)
+            n = add_distinct(seen, n, f->sources, f->nsources > KBDB_MAX_REFS - n ? KBDB_MAX_REFS - n : f->nsources);
+        else if (f->nsources == 0)
+            fallback = true;
+    }
+    if (fallback && n < KBDB_MAX_REFS)
+        n = add_distinct(seen, n, u->sources, u->nsources > KBDB_MAX_REFS - n ? KBDB_MAX_REFS - n : u->nsources);
+    return any ? n : 0;
+}

@@ -356,7 +356,9 @@ static void test_marker_file_month(void **state)
     facts_free(&f);
 }
 
-/* After July 2021 the database has no thresholds: a newer kernel is "at least July 2021". */
+/* After July 2021 only May 2022, February 2024, February 2025 and January 2026 have a
+ * threshold (issue 12): a kernel between May 2022's and February 2024's is "at least May
+ * 2022", since the months in between cannot be told apart. */
 static void test_level_lower_bound(void **state)
 {
     (void)state;
@@ -365,10 +367,10 @@ static void test_level_lower_bound(void **state)
     prerequisites(&f);
     audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
     assert_int_equal(r.newest_rollup_kb, 0);
-    assert_int_equal(r.level.rollup_kb, 5004305);
+    assert_int_equal(r.level.rollup_kb, 5014010);
     assert_true(r.level.lower_bound);
     assert_int_equal(r.months_behind, -1);
-    assert_int_equal(r.months_behind_at_most, 54);  /* 2021-07 to 2026-01 */
+    assert_int_equal(r.months_behind_at_most, 44);  /* 2022-05 to 2026-01 */
     assert_true(has_warning(&r, "at least"));
     assert_int_equal(req(&r, "rollup")->satisfied_by, 0);
     audit_result_free(&r);
@@ -847,8 +849,24 @@ static void test_plan_newest_rollup_doubts(void **state)
     facts_free(&f);
 }
 
-/* --baseline latest: a 2026 rollup package whose level the files do not show (below July
- * 2021's threshold, the newest known; rollups are cumulative) is pending, not satisfied. */
+/* A kernel at January 2026's threshold (MSRC's fixed build, issue 12) is exactly that
+ * level, the newest month: not a lower bound. */
+static void test_level_exact_2026(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 23717);
+    prerequisites(&f);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.level.rollup_kb, 5073697);
+    assert_false(r.level.lower_bound);
+    assert_int_equal(r.months_behind, 0);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+/* --baseline latest: a 2026 rollup package whose level the files do not show (below its own
+ * threshold, 6.0.6003.23717) is pending, not satisfied. */
 static void test_latest_not_in_effect(void **state)
 {
     (void)state;
@@ -864,12 +882,13 @@ static void test_latest_not_in_effect(void **state)
     assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
     assert_int_equal(r.plan[0].kind, KBDB_KIND_NONE);       /* reboot, then install again */
     assert_non_null(strstr(r.plan[0].reason, "install KB5073697 again"));
-    assert_true(has_warning(&r, "the newest known threshold before it, of KB5004305"));
+    assert_true(has_warning(&r, "threshold 6.0.6003.23717"));
     assert_false(has_warning(&r, "no file threshold known for KB5073697"));
     assert_int_equal(r.newest_rollup_kb, 0);
     audit_result_free(&r);
-    /* at July 2021 the files do not contradict it */
-    f.files[0].file_version[3] = 21163;
+    /* at its own threshold the files confirm it (before issue 12 there was none, and July
+     * 2021's kernel was enough not to contradict it) */
+    f.files[0].file_version[3] = 23717;
     r = run(&f, AUDIT_BASELINE_LATEST);
     assert_int_equal(req(&r, "latest")->status, AUDIT_SATISFIED);
     assert_int_equal(r.verdict, AUDIT_COMPLIANT);
@@ -1100,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_security_only_months),
         cmocka_unit_test(test_marker_file_month),
         cmocka_unit_test(test_level_lower_bound),
+        cmocka_unit_test(test_level_exact_2026),
         cmocka_unit_test(test_package_above_files),
         cmocka_unit_test(test_plan_flags),
         cmocka_unit_test(test_unconfirmed_kind_does_not_satisfy),

@@ -6,6 +6,7 @@ usage: cli_test.py KBAUDIT SOURCE_DIR WORK_DIR
 """
 import gzip
 import json
+import re
 import os
 import subprocess
 import sys
@@ -45,6 +46,15 @@ expect(['check', fx('cycle.xml')], 2, err='supersedence cycle: KB300 -> KB301 ->
 expect(['check', fx('missing-ref.xml')], 2, err='KB999, which is not in the database')
 expect(['check', fx('date-order.xml')], 2, err='which is not older')
 expect(['check', fx('kernel-down.xml')], 2, err='is lower than')
+# two sources giving different thresholds for the same KB, file and architecture
+so = expect(['check', fx('disagree.xml')], 2,
+            err='KB300: sources disagree on ntoskrnl.exe: 6.0.6003.20489 (T1) against 6.0.6003.20490 (T2)')
+if 'win32k' in so:
+    failures.append('db check disagree.xml: per-architecture values reported as a disagreement')
+# each threshold prints its own sources; list counts them
+expect(['show', 'KB5004955'], 0, out='spoolsv.exe 6.0.6003.21138 or later (marker file of the month)\n'
+       '                 from S5 (B) S52 (B)')
+expect(['show', 'KB5034795'], 0, out='from S50 (B)')
 expect(['check', fx('bad-date.xml')], 2, err='does not exist')
 expect(['check', fx('schema-violation.xml')], 2, err='does not match the kbdb schema')
 expect(['check', fx('xxe.xml')], 2, err='DOCTYPE is not allowed')
@@ -54,6 +64,11 @@ expect(['check', fx('minimal.xml'), fx('minimal.xml')], 2)
 
 # list
 so = expect(['list'], 0, out='KB4493471  rollup')
+if not re.search(r'^KB5004955 .* 6\.0\.6003\.21163? *-?.* 2    July 6', so, re.M) and \
+        not re.search(r'^KB5004955 +rollup +2021-07-06 +6003 +- +2 ', so, re.M):
+    failures.append('db list: KB5004955 does not show 2 threshold sources')
+if not re.search(r'^KB5034795 +rollup +2024-02-13\? +6003 +6\.0\.6003\.22510\? +1 ', so, re.M):
+    failures.append('db list: KB5034795 does not show its February 2024 threshold from 1 source')
 if len([l for l in so.splitlines() if l.startswith('KB')]) != 195:
     failures.append('db list: not 195 lines')
 so = expect(['list', '--kind', 'ssu', '--format', 'json'], 0)
