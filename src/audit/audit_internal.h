@@ -66,6 +66,11 @@ int audit_months(kbdb_date d);   /* year * 12 + month */
 /* Does the host reach update u's file threshold (ntoskrnl.exe, or the month's marker file)?
  * 1 yes, 0 no, -1 unknown (no threshold in the database, or the file was not read). */
 int audit_reaches(const audit_ctx *c, const kbdb_update *u);
+/* True when audit_reaches(c, u) is 1 on unconfirmed thresholds alone (the wording says so). */
+bool audit_reaches_unconfirmed(const audit_ctx *c, const kbdb_update *u);
+/* True when a file read is below one of u's unconfirmed thresholds and none of its confirmed
+ * ones says so (the package then stays in effect, with a warning). */
+bool audit_below_unconfirmed(const audit_ctx *c, const kbdb_update *u);
 /* "ntoskrnl.exe 6.0.6003.20562, threshold 6.0.6003.20489" into buf. */
 const char *audit_threshold_text(const audit_ctx *c, const kbdb_update *u, char *buf, size_t n);
 /* The update of `kind` released with u (same date, else same month), or NULL. */

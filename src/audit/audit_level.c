@@ -59,29 +59,66 @@ static bool arch_applies(const audit_ctx *c, unsigned archs)
     return archs == 0 || bit == 0 || (archs & bit) != 0;
 }
 
-/* 1 when every threshold of u whose file was read from the target is reached (and at least
- * one was read), 0 when one read file is below its threshold, -1 when none was read. A
- * file that was not read never counts either way: the level rests only on evidence. */
-int audit_reaches(const audit_ctx *c, const kbdb_update *u)
+/* How the host's files stand against update u's thresholds. A threshold the database marks
+ * unconfirmed (a single scanner's bound, an inference) may confirm a level but never refute
+ * one: a file below it only makes the answer unknown (kb-facts.md: an unconfirmed value never
+ * becomes a certainty, and "the install failed" is a claim the audit must not rest on one). */
+typedef struct reach_detail {
+    bool confirmed_hit;     /* a confirmed threshold whose file was read is reached */
+    bool confirmed_below;   /* a confirmed threshold whose file was read is not */
+    bool unconfirmed_hit, unconfirmed_below;
+} reach_detail;
+
+static void tally(reach_detail *d, bool unconfirmed, bool reached)
 {
-    int result = -1;
-    if (u->has_kernel && arch_applies(c, u->kernel_archs) && c->r->build.has_kernel_version) {
-        if (kbdb_version_cmp(c->r->build.kernel_version, u->kernel) < 0)
-            return 0;
-        result = 1;
-    }
+    if (unconfirmed)
+        *(reached ? &d->unconfirmed_hit : &d->unconfirmed_below) = true;
+    else
+        *(reached ? &d->confirmed_hit : &d->confirmed_below) = true;
+}
+
+static reach_detail reach_of(const audit_ctx *c, const kbdb_update *u)
+{
+    reach_detail d = {false, false, false, false};
+    if (u->has_kernel && arch_applies(c, u->kernel_archs) && c->r->build.has_kernel_version)
+        tally(&d, (u->unconfirmed & KBDB_U_KERNEL) != 0, kbdb_version_cmp(c->r->build.kernel_version, u->kernel) >= 0);
     for (size_t i = 0; i < u->nfiles; i++) {
         const kbdb_file *f = &u->files[i];
         if (!f->marker || !arch_applies(c, f->archs))
             continue;
         const facts_file *x = host_file(c, f->name);
-        if (x == NULL)
-            continue;
-        if (kbdb_version_cmp(x->file_version, f->version) < 0)
-            return 0;
-        result = 1;
+        if (x != NULL)
+            tally(&d, f->unconfirmed, kbdb_version_cmp(x->file_version, f->version) >= 0);
     }
-    return result;
+    return d;
+}
+
+/* 1 when the files read show u (every confirmed threshold whose file was read is reached, or,
+ * with none read, every unconfirmed one), 0 when a confirmed threshold's file is below it, -1
+ * when nothing read decides. A file that was not read never counts either way: the level
+ * rests only on evidence. */
+int audit_reaches(const audit_ctx *c, const kbdb_update *u)
+{
+    reach_detail d = reach_of(c, u);
+    if (d.confirmed_below)
+        return 0;
+    if (d.confirmed_hit)
+        return 1;
+    if (d.unconfirmed_hit && !d.unconfirmed_below)
+        return 1;
+    return -1;
+}
+
+bool audit_reaches_unconfirmed(const audit_ctx *c, const kbdb_update *u)
+{
+    reach_detail d = reach_of(c, u);
+    return !d.confirmed_hit && !d.confirmed_below && d.unconfirmed_hit && !d.unconfirmed_below;
+}
+
+bool audit_below_unconfirmed(const audit_ctx *c, const kbdb_update *u)
+{
+    reach_detail d = reach_of(c, u);
+    return !d.confirmed_below && d.unconfirmed_below;
 }
 
 const kbdb_update *audit_partner(const audit_ctx *c, const kbdb_update *u, kbdb_kind kind)
@@ -216,9 +253,11 @@ void audit_level_from_files(audit_ctx *c)
     char secs[32] = "";
     if (sec)
         snprintf(secs, sizeof secs, " / security-only KB%u", sec->kb);
-    l->evidence = audit_printf(c, "file versions reach the level of %s%s (%s; the month of rollup KB%u%s)",
+    bool unc = audit_reaches_unconfirmed(c, u);
+    l->evidence = audit_printf(c, "file versions reach the level of %s%s (%s; the month of rollup KB%u%s)%s",
                                audit_date(u->date, d), lower ? " at least" : "",
-                               audit_threshold_text(c, u, t, sizeof t), u->kb, secs);
+                               audit_threshold_text(c, u, t, sizeof t), u->kb, secs,
+                               unc ? "; that threshold is unconfirmed in the database" : "");
 }
 
 static void rollup_level(audit_ctx *c)
@@ -238,6 +277,13 @@ static void rollup_level(audit_ctx *c)
                           "(%s): the install is waiting for a reboot or failed; the level is what the files show",
                        u->kb, audit_date(u->date, d1), not_shown_text(c, u, why, sizeof why));
             continue;
+        }
+        if (audit_below_unconfirmed(c, u)) {
+            char th[96];
+            audit_warn(c, "KB%u (rollup, %s) is installed per the CBS package registry and taken as in effect, but the "
+                          "files are below a threshold the database marks unconfirmed (%s): either that value is wrong "
+                          "or the install waits for a reboot or failed",
+                       u->kb, audit_date(u->date, d1), audit_threshold_text(c, u, th, sizeof th));
         }
         if (pkg == NULL || kbdb_date_cmp(u->date, pkg->date) > 0)
             pkg = u;
@@ -261,7 +307,9 @@ static void rollup_level(audit_ctx *c)
             const uint16_t *want;
             l->evidence = audit_printf(c, "rollup KB%u (%s) is installed (CBS package)%s", pkg->kb,
                                        audit_date(pkg->date, d1),
-                                       audit_reaches(c, pkg) == 1 ? " and the files reach its level"
+                                       audit_reaches(c, pkg) == 1 && audit_reaches_unconfirmed(c, pkg)
+                                           ? " and the files reach its level (by a threshold the database marks unconfirmed)"
+                                       : audit_reaches(c, pkg) == 1 ? " and the files reach its level"
                                        : !c->f->files_available ? "; file versions are unavailable (hive files only), so "
                                                                   "the files cannot confirm it"
                                        : threshold_of(pkg, &name, &want) ? "; its marker file could not be read"

@@ -1098,6 +1098,43 @@ static void test_denied_evidence_is_inconclusive(void **state)
     facts_free(&f);
 }
 
+/* A threshold the database marks unconfirmed may confirm a level, labelled so, but never
+ * refute one: an installed January 2026 rollup whose files are below its single-source kernel
+ * value stays in effect (with a warning), and an unconfirmed win32k.sys value below cannot
+ * undo what July 2019's confirmed kernel threshold shows. */
+static void test_unconfirmed_threshold_never_refutes(void **state)
+{
+    (void)state;
+    kb_facts f;
+    host(&f, KB_ARCH_X64, "6003", 6003, 23700);   /* February 2025's value reached, not January 2026's */
+    prerequisites(&f);
+    package(&f, 5073697, 0x70);
+    audit_result r = run(&f, AUDIT_BASELINE_LATEST);
+    assert_int_equal(req(&r, "latest")->status, AUDIT_SATISFIED);
+    assert_int_equal(r.verdict, AUDIT_COMPLIANT);
+    assert_int_equal(r.newest_rollup_kb, 5073697);
+    assert_true(has_warning(&r, "marks unconfirmed"));
+    assert_false(has_warning(&r, "waiting for a reboot or failed; the level is what the files show"));
+    audit_result_free(&r);
+    facts_free(&f);
+
+    host(&f, KB_ARCH_X64, "6003", 6003, 20562);   /* July 2019's confirmed kernel threshold */
+    prerequisites(&f);
+    file(&f, "marker-win32k", "win32k.sys", 6003, 20500);   /* below the unconfirmed 20569 */
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.level.rollup_kb, 4507452);
+    assert_null(strstr(r.level.evidence, "unconfirmed"));   /* it rests on the kernel */
+    audit_result_free(&r);
+    /* the unconfirmed value alone (kernel unread) confirms it, and says on what */
+    f.files[0].present = false;
+    f.files[1].file_version[3] = 20569;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.level.rollup_kb, 4507452);
+    assert_non_null(strstr(r.level.evidence, "unconfirmed"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1120,6 +1157,7 @@ int main(void)
         cmocka_unit_test(test_marker_file_month),
         cmocka_unit_test(test_level_lower_bound),
         cmocka_unit_test(test_level_exact_2026),
+        cmocka_unit_test(test_unconfirmed_threshold_never_refutes),
         cmocka_unit_test(test_package_above_files),
         cmocka_unit_test(test_plan_flags),
         cmocka_unit_test(test_unconfirmed_kind_does_not_satisfy),

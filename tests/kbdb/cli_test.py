@@ -54,7 +54,7 @@ if 'win32k' in so:
 # each threshold prints its own sources; list counts them
 expect(['show', 'KB5004955'], 0, out='spoolsv.exe 6.0.6003.21138 or later (marker file of the month)\n'
        '                 from S5 (B) S52 (B)')
-expect(['show', 'KB5034795'], 0, out='from S50 (B)')
+expect(['show', 'KB5034795'], 0, out='from S50 (C)')
 expect(['check', fx('bad-date.xml')], 2, err='does not exist')
 expect(['check', fx('schema-violation.xml')], 2, err='does not match the kbdb schema')
 expect(['check', fx('xxe.xml')], 2, err='DOCTYPE is not allowed')
