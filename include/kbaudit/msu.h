@@ -36,6 +36,8 @@ typedef struct msu_package {
                                      "Applies to"'s "Windows N.M"; "" unknown */
     char arch[8];                 /* "x86", "x64", "ia64", "" unknown */
     size_t trailing_bytes;        /* after the cabinet: the package's signature */
+    bool sources_disagree;        /* pkgProperties and the unattend file name another KB,
+                                     Windows version or architecture (warned): not to be planned */
     char **warnings;              /* disagreements between the two sources, unreadable parts */
     size_t nwarnings;
 } msu_package;

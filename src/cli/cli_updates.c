@@ -82,6 +82,13 @@ int cli_updates_read(const char *dir, cli_updates *out, kb_error *err)
         if (msu_read_file(path.data, &out->msu[i], &e) != 0) {
             out->errors[i] = kb_strndup(e.msg, sizeof e.msg);
             p->error = out->errors[i] ? out->errors[i] : "unreadable";
+        } else if (out->msu[i].sources_disagree) {
+            /* which of the two is right cannot be told: such a file is never planned */
+            kb_buf why = KB_BUF_INIT;
+            kb_buf_printf(&why, "its package metadata contradicts itself: %s",
+                          out->msu[i].nwarnings ? out->msu[i].warnings[0] : "pkgProperties and the unattend file differ");
+            out->errors[i] = why.data;
+            p->error = out->errors[i] ? out->errors[i] : "its package metadata contradicts itself";
         } else {
             p->kb = out->msu[i].kb;
             p->os_version = out->msu[i].os_version;

@@ -105,6 +105,7 @@ static int derive(msu_package *p)
     uint32_t kb_prop = kb_in(prop(p, "KB Article Number")), kb_id = kb_in(p->assembly_name);
     p->kb = kb_prop ? kb_prop : kb_id;
     int rc = 0;
+    p->sources_disagree = (kb_prop && kb_id && kb_prop != kb_id);
     if (kb_prop && kb_id && kb_prop != kb_id)
         rc |= msu_warn(p, "pkgProperties says KB%u, the unattend file's package KB%u", kb_prop, kb_id);
     /* the OS: "Applies to" says it in words; the package version's first two parts are the
@@ -115,10 +116,14 @@ static int derive(msu_package *p)
     os_of(p->assembly_version, NULL, from_id);
     snprintf(p->os_version, sizeof p->os_version, "%s", from_props[0] ? from_props : from_id);
     if (from_props[0] && from_id[0] && strcmp(from_props, from_id) != 0)
+        p->sources_disagree = true;
+    if (from_props[0] && from_id[0] && strcmp(from_props, from_id) != 0)
         rc |= msu_warn(p, "pkgProperties says Windows %s, the unattend package version %s", from_props,
                        p->assembly_version);
     const char *a1 = arch_of(p->processor_arch), *a2 = arch_of(p->assembly_arch);
     snprintf(p->arch, sizeof p->arch, "%s", a1[0] ? a1 : a2);
+    if (a1[0] && a2[0] && strcmp(a1, a2) != 0)
+        p->sources_disagree = true;
     if (a1[0] && a2[0] && strcmp(a1, a2) != 0)
         rc |= msu_warn(p, "pkgProperties says %s, the unattend file %s", p->processor_arch, p->assembly_arch);
     return rc;
@@ -179,13 +184,24 @@ static int finish(msu_package *p, cab_archive *c, int rc, kb_error *err)
     return rc;
 }
 
+/* The inflate work one package may cost: its metadata sits in the same MSZIP folder as the
+ * payload (after it, in real packages), so the folder is inflated up to it; real packages
+ * inflate about 1:1, so 4x the file (at least 64 MiB) leaves room and stops a cabinet of
+ * zeros from costing seconds of CPU per file in a folder of thousands. */
+static cab_options budget_for(uint64_t size)
+{
+    cab_options o = {size > (16u << 20) ? size * 4 : 64u << 20};
+    return o;
+}
+
 int msu_read_buffer(const void *data, size_t size, const char *name, msu_package *out, kb_error *err)
 {
     memset(out, 0, sizeof *out);
     if ((out->file = kb_strndup(name ? name : "package", 4096)) == NULL)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     cab_archive *c = NULL;
-    if (cab_open_buffer(data, size, out->file, NULL, &c, err) != 0) {
+    cab_options opt = budget_for(size);
+    if (cab_open_buffer(data, size, out->file, &opt, &c, err) != 0) {
         msu_package_free(out);
         return -1;
     }
@@ -202,6 +218,7 @@ int msu_read_file(const char *path, msu_package *out, kb_error *err)
         msu_package_free(out);
         return -1;
     }
+    c->budget_left = budget_for(c->size).inflate_budget;   /* the size is known once it is open */
     return finish(out, c, 0, err);
 }
 

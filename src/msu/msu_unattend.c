@@ -58,6 +58,12 @@ int msu_unattend_parse(msu_package *p, const uint8_t *data, size_t n, kb_error *
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (doc == NULL)
         return kb_error_set(err, KB_ERR_FORMAT, "%s: %s: not well-formed XML", p->file, what);
+    /* the byte search above misses a declaration in UTF-16 (libxml2 reads that too): refuse any
+     * document that came with one, whatever its encoding, before a value is taken from it */
+    if (doc->intSubset != NULL || doc->extSubset != NULL) {
+        xmlFreeDoc(doc);
+        return kb_error_set(err, KB_ERR_FORMAT, "%s: %s: document type declaration refused", p->file, what);
+    }
     const xmlNode *root = xmlDocGetRootElement(doc);
     const xmlNode *pkg = root && named(root, "unattend") ? child(child(root, "servicing"), "package") : NULL;
     const xmlNode *id = child(pkg, "assemblyIdentity");

@@ -105,7 +105,7 @@ const char *report_step_file(const report_audit_opts *o, size_t s, const char **
         return NULL;
     const char *f = o->packages[o->updates->step_file[s]].file;
     if (!script_safe(f)) {
-        *why = "its file's name has characters a script cannot carry safely: rename it";
+        *why = "the name of its file has characters a script cannot carry safely: rename it";
         return NULL;
     }
     return f;

@@ -9,6 +9,18 @@
 
 #define NL "\r\n"
 
+
+/* TEXT inside a single-quoted PowerShell string: a ' is written twice (the only character
+ * such a string treats specially). */
+static void ps1_quoted_body(FILE *out, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        if (*p == '\'')
+            fputc('\'', out);
+        fputc(*p, out);
+    }
+}
+
 static const char prelude[] =
     "param([string]$Updates = (Split-Path -Parent $MyInvocation.MyCommand.Path))" NL
     "$script:installed = $false" NL
@@ -49,10 +61,16 @@ int report_plan_ps1(const audit_result *r, const report_audit_opts *o, FILE *out
         const char *why, *file = report_step_file(o, s, &why);
         report_kb(st->kb, kb);
         if (file == NULL) {
-            fprintf(out, "Write-Host 'kbaudit plan: step %zu, %s: %s: stopping'; exit 1" NL, s + 1, kb, why);
+            fprintf(out, "Write-Host 'kbaudit plan: step %zu, %s: ", s + 1, kb);
+            ps1_quoted_body(out, why);   /* any ' doubled: the string cannot end early */
+            fputs(": stopping'; exit 1" NL, out);
             continue;
         }
-        fprintf(out, "Install-Step %zu '%s' '%s'" NL, s + 1, kb, file);
+        fprintf(out, "Install-Step %zu '", s + 1);
+        ps1_quoted_body(out, kb);
+        fputs("' '", out);
+        ps1_quoted_body(out, file);
+        fputs("'" NL, out);
         if (st->reboot_after)
             fprintf(out, "Restart-Point %zu $false" NL, s + 1);
     }

@@ -97,6 +97,32 @@ check(not d["applies_to_2008sp2"]["x64"]["applies"] and "6.1" in d["applies_to_2
 p = subprocess.run([kb, "msu", os.path.join(upd, "notes.msu")], capture_output=True, text=True)
 check(p.returncode == 3 and "notes.msu" in p.stderr, f"msu on a non-cabinet: {p.returncode} {p.stderr}")
 
+# --- hostile packages (review findings, each failing on the code before its fix) ---
+bad = os.path.join(work, "hostile")
+subprocess.run([sys.executable, os.path.join(here, "mkmsu.py"), bad,
+                "conflict.msu:4493730:6.0:x64:unattend=6.1.1.2",   # pkgProperties 6.0, unattend 6.1
+                "entity.msu:4493730:6.0:x64:utf16-entity",         # a DTD only a UTF-16 reader sees
+                "zeros.msu:4474419:6.0:x64:zeros=400000000",       # 400 MB of zeros before the metadata
+                "it's.msu:4474419:6.0:x64"],                       # a quote in the file name
+               check=True)
+p = subprocess.run([kb, "msu", "--format", "json", os.path.join(bad, "entity.msu")], capture_output=True, text=True)
+ent = json.loads(p.stdout)[0] if p.returncode == 0 else {}
+check(any("document type declaration refused" in w for w in ent.get("warnings", [])),
+      f"a UTF-16 unattend file with a DTD is not refused: {p.stdout[-400:]}")
+check(ent.get("package", {}).get("processorArchitecture") != "x86", f"the entity's value was taken: {ent}")
+import time  # noqa: E402
+t0 = time.monotonic()
+p = subprocess.run([kb, "msu", os.path.join(bad, "zeros.msu")], capture_output=True, text=True)
+check(time.monotonic() - t0 < 5 and "inflate budget spent" in p.stdout + p.stderr,
+      f"a cabinet of zeros before its metadata: {time.monotonic() - t0:.1f} s, {p.stdout[-300:]}")
+p = subprocess.run([kb, "audit", "--root", root, "--updates", bad, "--format", "json"], capture_output=True, text=True)
+hs = {f["file"]: f for f in json.loads(p.stdout)["updates"]["files"]}
+check(hs["conflict.msu"]["status"] == "unreadable" and "contradicts itself" in hs["conflict.msu"]["reason"],
+      f"a package whose metadata contradicts itself is planned: {hs['conflict.msu']}")
+p = subprocess.run([kb, "audit", "--root", root, "--updates", bad, "--format", "ps1"], capture_output=True, text=True)
+odd = [line for line in p.stdout.splitlines() if line.count("'") % 2]
+check(not odd, f"ps1 lines with an unbalanced quote: {odd}")
+
 for f in fails:
     print("FAIL", f)
 print("ok" if not fails else f"{len(fails)} failure(s)")
