@@ -39,9 +39,7 @@ const char *target_relative(const kb_target *t, const char *host)
 {
     if (t->root == NULL)
         return host;
-    size_t n = strlen(t->root);
-    if (n > 0 && t->root[n - 1] == '/')   /* "/" or "E:/": the components follow it */
-        n--;
+    size_t n = target_root_prefix_len(t);
     if (strncmp(host, t->root, n) != 0 || host[n] != '/')
         return host;
     return host + n + 1;

@@ -64,5 +64,11 @@ char *target_offline_show_path(kb_target *t, const char *dir, const char *name);
 /* NAME (LEN bytes, maybe NULs inside) with every NUL as \0 and other control characters as
  * \xNN, malloc'ed (target_reg.c; the live backend uses it too). */
 char *target_escape_name(const char *name, size_t len);
+/* Appends S (malloc'ed, may be NULL: out of memory) to the name list V of N; on failure S is
+ * freed and err says so. Both backends build their subkey lists with it. */
+int target_push_name(char ***v, size_t *n, char *s, kb_error *err);
+/* The length of the root as the start of a host path: "/" and "E:/" end in the separator the
+ * components are joined with, so it is left out ("" and "E:"). */
+size_t target_root_prefix_len(const kb_target *t);
 
 #endif

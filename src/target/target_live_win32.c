@@ -203,18 +203,6 @@ static int reg_value(kb_target *t, kb_hive_id id, const char *key, const char *v
     return r;
 }
 
-static int push_name(char ***v, size_t *n, char *s, kb_error *err)
-{
-    char **nv = s ? realloc(*v, (*n + 1) * sizeof *nv) : NULL;
-    if (nv == NULL) {
-        free(s);
-        return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
-    }
-    *v = nv;
-    nv[(*n)++] = s;
-    return 0;
-}
-
 static int reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***names, size_t *n, char ***skipped,
                        size_t *nskipped, kb_error *err)
 {
@@ -246,9 +234,9 @@ static int reg_subkeys(kb_target *t, kb_hive_id id, const char *key, char ***nam
         }
         const char *s = u.data ? u.data : "";
         if (strlen(s) != u.len || strchr(s, '\\'))   /* no key path reaches it */
-            r = skipped ? push_name(skipped, nskipped, target_escape_name(s, u.len), err) : 0;
+            r = skipped ? target_push_name(skipped, nskipped, target_escape_name(s, u.len), err) : 0;
         else
-            r = push_name(names, n, strdup(s), err);
+            r = target_push_name(names, n, strdup(s), err);
     }
     kb_buf_free(&u);
     RegCloseKey(k);

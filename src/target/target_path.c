@@ -9,9 +9,9 @@
 
 #define TARGET_MAX_COMPONENTS 64
 
-/* The root as the start of a host path: "" for "/", "E:" for "E:/" (a root that ends in
- * '/' is a file-system root; every component is appended as "/NAME"). */
-static size_t root_prefix_len(const kb_target *t)
+/* A root that ends in '/' is a file-system root ("/", "E:/"): every component is appended to
+ * it as "/NAME", so its own separator is not part of the prefix. */
+size_t target_root_prefix_len(const kb_target *t)
 {
     size_t n = strlen(t->root);
     return n > 0 && t->root[n - 1] == '/' ? n - 1 : n;
@@ -19,7 +19,7 @@ static size_t root_prefix_len(const kb_target *t)
 
 static bool inside_root(const kb_target *t, const char *real)
 {
-    size_t n = root_prefix_len(t);
+    size_t n = target_root_prefix_len(t);
     return strncmp(real, t->root, n) == 0 && (real[n] == '\0' || real[n] == '/');
 }
 
@@ -29,7 +29,7 @@ static int append_component(const kb_target *t, kb_buf *path, const char *comp, 
 {
     char *found = NULL;
     /* the folder itself: a root that is a file-system root keeps its '/' ("E:/", "/") */
-    bool at_root = path->len == root_prefix_len(t);
+    bool at_root = path->len == target_root_prefix_len(t);
     if (kb_dir_find(at_root ? t->root : path->data, comp, &found, err) != 0)
         return -1;
     int r = kb_buf_putc(path, '/') || kb_buf_puts(path, found) ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
@@ -84,7 +84,7 @@ int target_resolve(const kb_target *t, const char *base, const char *winpath, ch
                             winpath);
     kb_buf path = KB_BUF_INIT, spec = KB_BUF_INIT;
     int r = 0;
-    if (kb_buf_append(&path, t->root, root_prefix_len(t)) ||
+    if (kb_buf_append(&path, t->root, target_root_prefix_len(t)) ||
         (base && winpath[0] != '\\' && winpath[0] != '/' &&
          (kb_buf_puts(&spec, base) || kb_buf_putc(&spec, '\\'))) ||
         kb_buf_puts(&spec, winpath))
@@ -103,7 +103,7 @@ int target_resolve(const kb_target *t, const char *base, const char *winpath, ch
         if (r == 0)
             r = check_link(t, &path, err);
     }
-    if (r == 0 && path.len == root_prefix_len(t))   /* the root itself */
+    if (r == 0 && path.len == target_root_prefix_len(t))   /* the root itself */
         r = kb_buf_putc(&path, '/') ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
     else if (r == 0)
         r = check_final(t, &path, err);

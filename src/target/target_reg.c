@@ -113,7 +113,7 @@ char *target_escape_name(const char *name, size_t len)
     return b.data ? b.data : strdup("");
 }
 
-static int push_name(char ***v, size_t *n, char *s, kb_error *err)
+int target_push_name(char ***v, size_t *n, char *s, kb_error *err)
 {
     char **nv = s ? realloc(*v, (*n + 1) * sizeof *nv) : NULL;
     if (nv == NULL) {
@@ -150,7 +150,7 @@ int target_offline_subkeys(kb_target *t, kb_hive_id id, const char *key, char **
             r = -1;
         else if (name.data && (strlen(name.data) != name.len || strchr(name.data, '\\')))
             /* a NUL or a backslash inside: no key path reaches it */
-            r = skipped ? push_name(skipped, nskipped, target_escape_name(name.data, name.len), err) : 0;
+            r = skipped ? target_push_name(skipped, nskipped, target_escape_name(name.data, name.len), err) : 0;
         else if (((*names)[*n] = strdup(name.data ? name.data : "")) == NULL)
             r = kb_error_set(err, KB_ERR_NOMEM, "out of memory");
         else
