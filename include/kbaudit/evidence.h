@@ -67,7 +67,7 @@ int kb_dir_find(const char *dir, const char *name, char **found, kb_error *err);
 char *kb_realpath(const char *path, kb_error *err);
 
 /* Paths as a report shows them: the '/' the core puts between components, as the platform
- * writes it ('\' on Windows), in a malloc'ed copy. */
+ * writes it ('\' on Windows), in a malloc'ed copy; NULL for NULL (no such path). */
 char *kb_native_path(const char *path);
 
 #endif

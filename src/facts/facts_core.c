@@ -139,11 +139,11 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
         return -1;
     f->kind = target_kind(t);
     /* the target joins components with '/'; a report shows the platform's spelling */
-    f->root = target_root(t) ? kb_native_path(target_root(t)) : NULL;
+    f->root = kb_native_path(target_root(t));
     f->windows_dir = facts_strdup(target_windows_dir(t));
     f->windows_dir_found_by = target_windows_dir_found_by(t);
-    f->software_path = target_hive_path(t, KB_HIVE_SOFTWARE) ? kb_native_path(target_hive_path(t, KB_HIVE_SOFTWARE)) : NULL;
-    f->system_path = target_hive_path(t, KB_HIVE_SYSTEM) ? kb_native_path(target_hive_path(t, KB_HIVE_SYSTEM)) : NULL;
+    f->software_path = kb_native_path(target_hive_path(t, KB_HIVE_SOFTWARE));
+    f->system_path = kb_native_path(target_hive_path(t, KB_HIVE_SYSTEM));
     f->files_available = target_files_available(t);
     kb_error e = {0};
     f->hives[KB_HIVE_SOFTWARE].given = f->hives[KB_HIVE_SOFTWARE].readable = true;
@@ -278,10 +278,4 @@ const facts_file *facts_find_file(const kb_facts *f, const char *role)
         if (strcmp(f->files[i].role, role) == 0)
             return &f->files[i];
     return NULL;
-}
-
-char *facts_absent_path(const kb_facts *f, kb_target *t, const char *dir, const char *name)
-{
-    (void)f;
-    return target_show_path(t, dir, name);
 }

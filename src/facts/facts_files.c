@@ -77,7 +77,7 @@ void facts_gather_files(kb_facts *f, kb_target *t)
         kb_error e = {0};
         snprintf(winpath, sizeof winpath, "System32\\%s", kernel_files[i].name);
         if (target_file(t, winpath, &host, &e) != 0) {
-            x->path = facts_absent_path(f, t, "System32", kernel_files[i].name);
+            x->path = target_show_path(t, "System32", kernel_files[i].name);
             if (e.kind == KB_ERR_DENIED)
                 facts_denied(f, x->path, e.msg);
             else if (e.kind != KB_ERR_NOTFOUND)

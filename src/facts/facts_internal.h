@@ -29,11 +29,6 @@ void facts_read_num(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key,
                     fact_num *out);
 void facts_read_flag(kb_facts *f, kb_target *t, kb_hive_id hive, const char *key, fact_flag *out);
 
-/* The path of DIR\NAME (below the Windows directory) as a report shows it when the file is
- * absent: the folder as found on disk when it exists, then NAME ("WINDOWS/SYSTEM32/x.dll"
- * in an upper-case tree); malloc'ed. */
-char *facts_absent_path(const kb_facts *f, kb_target *t, const char *dir, const char *name);
-
 /* Select\Current names ControlSet001 to ControlSet999. */
 #define CONTROL_SET_MAX 999
 /* The current control set's key prefix ("ControlSet001"), or NULL when SYSTEM is unavailable

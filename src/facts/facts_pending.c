@@ -88,7 +88,7 @@ static void gather_pending_xml(kb_facts *f, kb_target *t)
     char *host = NULL;
     kb_error e = {0};
     if (target_file(t, "winsxs\\pending.xml", &host, &e) != 0) {
-        out->source = facts_absent_path(f, t, "winsxs", "pending.xml");
+        out->source = target_show_path(t, "winsxs", "pending.xml");
         if (e.kind != KB_ERR_NOTFOUND) {   /* e.g. a symlink leading outside the root: unknown */
             out->unavailable = true;
             if (e.kind == KB_ERR_DENIED)

@@ -232,5 +232,5 @@ char *kb_realpath(const char *path, kb_error *err)
 
 char *kb_native_path(const char *path)
 {
-    return strdup(path);
+    return path ? strdup(path) : NULL;
 }

@@ -341,7 +341,7 @@ char *kb_realpath(const char *path, kb_error *err)
 
 char *kb_native_path(const char *path)
 {
-    char *s = strdup(path);
+    char *s = path ? strdup(path) : NULL;
     for (char *p = s; p && *p; p++)
         if (*p == '/')
             *p = '\\';
