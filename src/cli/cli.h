@@ -41,6 +41,9 @@ void cli_errorf(const char *fmt, ...) KB_PRINTF(1, 2);
 void cli_cmd_errorf(const char *cmd, const char *fmt, ...) KB_PRINTF(2, 3);
 /* The long help of a subcommand (NULL if unknown). */
 const char *cli_help_text(const char *cmd);
+/* The value of --format for the commands that print text or JSON (pe, mum, msu): "json" sets
+ * *json, "text" leaves it; returns 0, or EXIT_USAGE with the message printed for any other value. */
+int cli_format_text_json(const char *cmd, const char *value, bool *json);
 /* True when --help/-h is among the arguments before "--": prints help and returns true. */
 bool cli_wants_help(const char *cmd, int argc, char **argv);
 

@@ -128,11 +128,10 @@ int cli_msu(int argc, char **argv)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
-        if (c == 'f' && strcmp(optarg, "json") == 0)
-            json = true;
-        else if (c != 'f' || strcmp(optarg, "text") != 0)
-            return c == 'f' ? cli_usage_error("msu", "unknown format '%s' (text or json)", optarg)
-                            : cli_usage_error("msu", "unknown or incomplete option '%s'", argv[optind - 1]);
+        if (c != 'f')
+            return cli_usage_error("msu", "unknown or incomplete option '%s'", argv[optind - 1]);
+        if (cli_format_text_json("msu", optarg, &json) != 0)
+            return EXIT_USAGE;
     }
     if (optind >= argc)
         return cli_usage_error("msu", "no FILE given");

@@ -49,10 +49,8 @@ static int parse(int argc, char **argv, mum_opts *o)
     while ((c = getopt_long(argc, argv, "+f:ph", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                o->json = true;
-            else if (strcmp(optarg, "text") != 0)
-                return cli_usage_error("mum", "unknown format '%s' (text or json)", optarg);
+            if (cli_format_text_json("mum", optarg, &o->json) != 0)
+                return EXIT_USAGE;
             break;
         case 'p': o->pending = true; break;
         default:

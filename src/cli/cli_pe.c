@@ -233,10 +233,8 @@ int cli_pe(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
         if (c != 'f')
             return cli_usage_error("pe", "unknown or incomplete option '%s'", argv[optind - 1]);
-        if (strcmp(optarg, "json") == 0)
-            json = true;
-        else if (strcmp(optarg, "text") != 0)
-            return cli_usage_error("pe", "unknown format '%s' (text or json)", optarg);
+        if (cli_format_text_json("pe", optarg, &json) != 0)
+            return EXIT_USAGE;
     }
     if (optind >= argc)
         return cli_usage_error("pe", "no FILE given");

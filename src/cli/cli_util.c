@@ -88,3 +88,12 @@ bool cli_wants_help(const char *cmd, int argc, char **argv)
     }
     return false;
 }
+
+int cli_format_text_json(const char *cmd, const char *value, bool *json)
+{
+    if (strcmp(value, "json") == 0)
+        *json = true;   /* as before: a later --format text does not undo it */
+    else if (strcmp(value, "text") != 0)
+        return cli_usage_error(cmd, "unknown format '%s' (text or json)", value);
+    return 0;
+}
