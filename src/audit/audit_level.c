@@ -291,7 +291,9 @@ static void rollup_level(audit_ctx *c)
     if (pkg) {
         r->newest_rollup_kb = pkg->kb;
         r->newest_rollup_date = pkg->date;
-        r->newest_rollup_evidence = audit_reaches(c, pkg) == 1 ? "package+file-version" : "package";
+        /* whether, and on what, the files show the package: weighed once */
+        bool shown = audit_reaches(c, pkg) == 1, shown_unconfirmed = shown && audit_reaches_unconfirmed(c, pkg);
+        r->newest_rollup_evidence = shown ? "package+file-version" : "package";
         /* a package newer than anything the files can show raises the level */
         if (!l->known || audit_months(pkg->date) > audit_months(l->date) ||
             (l->lower_bound && audit_months(pkg->date) >= audit_months(l->date))) {
@@ -307,9 +309,9 @@ static void rollup_level(audit_ctx *c)
             const uint16_t *want;
             l->evidence = audit_printf(c, "rollup KB%u (%s) is installed (CBS package)%s", pkg->kb,
                                        audit_date(pkg->date, d1),
-                                       audit_reaches(c, pkg) == 1 && audit_reaches_unconfirmed(c, pkg)
+                                       shown_unconfirmed
                                            ? " and the files reach its level (by a threshold the database marks unconfirmed)"
-                                       : audit_reaches(c, pkg) == 1 ? " and the files reach its level"
+                                       : shown ? " and the files reach its level"
                                        : !c->f->files_available ? "; file versions are unavailable (hive files only), so "
                                                                   "the files cannot confirm it"
                                        : threshold_of(pkg, &name, &want) ? "; its marker file could not be read"
