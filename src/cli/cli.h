@@ -44,6 +44,10 @@ const char *cli_help_text(const char *cmd);
 /* The value of --format for the commands that print text or JSON (pe, mum, msu): "json" sets
  * *json, "text" leaves it; returns 0, or EXIT_USAGE with the message printed for any other value. */
 int cli_format_text_json(const char *cmd, const char *value, bool *json);
+/* The arguments of a command that takes only [--format text|json] FILE... (pe, msu): sets
+ * *json and leaves optind at the first FILE; returns 0, or EXIT_USAGE with the message printed
+ * (an unknown option or format, no FILE). */
+int cli_parse_format_files(const char *cmd, int argc, char **argv, bool *json);
 /* True when --help/-h is among the arguments before "--": prints help and returns true. */
 bool cli_wants_help(const char *cmd, int argc, char **argv);
 

@@ -120,21 +120,10 @@ int cli_msu(int argc, char **argv)
 {
     if (cli_wants_help("msu", argc, argv))
         return 0;
-    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
-    bool json = false;
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
-        if (c != 'f')
-            return cli_usage_error("msu", "unknown or incomplete option '%s'", argv[optind - 1]);
-        if (cli_format_text_json("msu", optarg, &json) != 0)
-            return EXIT_USAGE;
-    }
-    if (optind >= argc)
-        return cli_usage_error("msu", "no FILE given");
+    bool json;
+    int usage = cli_parse_format_files("msu", argc, argv, &json);
+    if (usage != 0)
+        return usage;
     kb_json j;
     json_init(&j);
     json_array_begin(&j);

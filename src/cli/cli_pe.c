@@ -223,21 +223,10 @@ int cli_pe(int argc, char **argv)
 {
     if (cli_wants_help("pe", argc, argv))
         return 0;
-    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    bool json = false;
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
-        if (c != 'f')
-            return cli_usage_error("pe", "unknown or incomplete option '%s'", argv[optind - 1]);
-        if (cli_format_text_json("pe", optarg, &json) != 0)
-            return EXIT_USAGE;
-    }
-    if (optind >= argc)
-        return cli_usage_error("pe", "no FILE given");
+    bool json;
+    int usage = cli_parse_format_files("pe", argc, argv, &json);
+    if (usage != 0)
+        return usage;
     int rc = 0;
     if (json)
         fputs("[", stdout);

@@ -1,4 +1,5 @@
 /* Usage errors and error printing shared by the subcommands. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,5 +96,25 @@ int cli_format_text_json(const char *cmd, const char *value, bool *json)
         *json = true;   /* as before: a later --format text does not undo it */
     else if (strcmp(value, "text") != 0)
         return cli_usage_error(cmd, "unknown format '%s' (text or json)", value);
+    return 0;
+}
+
+int cli_parse_format_files(const char *cmd, int argc, char **argv, bool *json)
+{
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    *json = false;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
+        if (c != 'f')
+            return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        if (cli_format_text_json(cmd, optarg, json) != 0)
+            return EXIT_USAGE;
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "no FILE given");
     return 0;
 }
