@@ -7,12 +7,23 @@ Access times are only updated by reads when they are older than the modification
 stat the listed paths (reading nothing) and hash files through O_NOATIME descriptors, so that
 only kbaudit's own reads could move an atime.
 
+With --strace STRACE every run is also traced (strace -f: every process and thread), and a
+run fails if it even tried - successfully or not - to open a path under the tree for writing
+(O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_TMPFILE; creat), or to change one by any
+other call (truncate, rename, unlink, mkdir, link, chmod, chown, utimes, xattrs, mknod, and
+the descriptor forms: ftruncate, fchmod, fallocate, write...); see syscall_trace.py. This
+catches what the snapshot cannot: a write-open that writes nothing, or a change put back
+before the run ends. Before the trees, a self-test traces small programs that each do one
+such thing to a scratch tree and requires every one to be reported, and a program that only
+reads not to be: the checker can fail.
+
 Every run must also do its job: the exit code it is expected to have and real output (the
 JSON parses and names the target, the text names the tree), so that a kbaudit that read
 nothing (or /bin/true in its place) cannot pass. Several trees are checked, among them one
-with pending.xml and the one whose links lead outside the root.
+with pending.xml and the one whose links lead outside the root; another kind of tree (a dirty
+hive with its logs) is one more argument.
 
-usage: readonly_hash.py KBAUDIT TREE[=AUDIT_EXIT_CODE]...
+usage: readonly_hash.py [--strace STRACE] KBAUDIT TREE[=AUDIT_EXIT_CODE]...
 """
 import hashlib
 import json
@@ -20,6 +31,9 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
+
+import syscall_trace
 
 
 def entries(tree):
@@ -52,15 +66,20 @@ def snapshot(paths):
     return snap
 
 
-def runs_ok(kb, tree, audit_code):
-    """Runs facts and audit on the tree; returns the problems with their exit codes and output."""
+def runs_ok(kb, tree, audit_code, strace):
+    """Runs facts and audit on the tree; returns the problems with their exit codes and output,
+    and (with strace) every attempt to change something under the tree."""
     bad = []
     real = os.path.realpath(tree)
     for args, code in ((["facts", "--root", tree, "--format", "json"], 0), (["facts", "--root", tree], 0),
                        (["audit", "--root", tree, "--format", "json"], audit_code),
                        (["audit", "--root", tree, "--format", "junit"], audit_code)):
-        r = subprocess.run([kb] + args, capture_output=True, text=True)
         what = " ".join(args[:1] + args[3:])
+        if strace:
+            r, writes = syscall_trace.run(strace, [kb] + args, [tree])
+            bad += ["%s: %s" % (what, w) for w in writes]
+        else:
+            r = subprocess.run([kb] + args, capture_output=True, text=True)
         if r.returncode != code:
             bad.append("%s: exit %d, expected %d: %s" % (what, r.returncode, code, r.stderr.strip()[:300]))
             continue
@@ -82,13 +101,13 @@ def runs_ok(kb, tree, audit_code):
     return bad
 
 
-def check_tree(kb, tree, audit_code):
+def check_tree(kb, tree, audit_code, strace):
     paths = entries(tree)
     for p in paths:
         st = os.lstat(p)
         os.utime(p, ns=(st.st_mtime_ns - 365 * 86400 * 10**9, st.st_mtime_ns), follow_symlinks=False)
     before = snapshot(paths)
-    bad = runs_ok(kb, tree, audit_code)
+    bad = runs_ok(kb, tree, audit_code, strace)
     after = snapshot(paths)          # stat first: listing folders would touch their atime
     for p in set(entries(tree)) - set(paths):
         after[p] = "created"
@@ -101,19 +120,32 @@ def check_tree(kb, tree, audit_code):
         print("FAIL %s: %d entries changed" % (tree, len(changed)))
     if changed or bad:
         return False
-    print("ok: %d entries of %s unchanged (content, mode, mtime, atime), 4 runs did their job" % (len(paths), tree))
+    print("ok: %d entries of %s unchanged (content, mode, mtime, atime), 4 runs did their job%s"
+          % (len(paths), tree, ", no write-open or change attempted (strace)" if strace else ""))
     return True
 
 
 def main():
-    kb = sys.argv[1]
-    if len(sys.argv) < 3:
+    argv = sys.argv[1:]
+    strace = None
+    if argv[:1] == ["--strace"] and len(argv) >= 2:
+        strace, argv = argv[1], argv[2:]
+    if len(argv) < 2:
         print(__doc__)
         return 2
+    kb = argv[0]
+    if strace:
+        if not os.access(strace, os.X_OK):
+            print("FAIL: %s not found: install strace (.ci/packages)" % strace)
+            return 1
+        with tempfile.TemporaryDirectory() as scratch:
+            if not syscall_trace.self_test(strace, scratch):
+                print("FAIL: the strace checker's self-test failed: it cannot be trusted")
+                return 1
     ok = True
-    for arg in sys.argv[2:]:
+    for arg in argv[1:]:
         tree, _, code = arg.partition("=")
-        ok = check_tree(kb, tree, int(code or 0)) and ok
+        ok = check_tree(kb, tree, int(code or 0), strace) and ok
     return 0 if ok else 1
 
 
