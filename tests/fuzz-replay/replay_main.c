@@ -61,11 +61,18 @@ static int run_path(const char *path, int *count)
     return rc;
 }
 
+/* usage: replay SEEDS [MORE...]: the first folder is the harness's seed corpus, which must
+ * hold at least one input (every harness has seeds in the tree); the others may be absent. */
 int main(int argc, char **argv)
 {
     int rc = 0, count = 0;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
         rc |= run_path(argv[i], &count);
+        if (i == 1 && count == 0) {
+            fprintf(stderr, "%s: no seed inputs (every fuzz harness needs a seed corpus)\n", argv[1]);
+            rc = 1;
+        }
+    }
     printf("replayed %d inputs\n", count);
     return rc;
 }
