@@ -50,14 +50,14 @@ for name in $names; do
   mkdir -p "fuzz-corpus/$name" "fuzz-findings/$name"
   if [ ! -x "$exe" ]; then
     echo "run-all.sh: $exe not built (cmake --preset fuzz && cmake --build --preset fuzz)" >&2
-    printf '%s\t%s\t-\t-\t-\tnot built\n' "$name" "$secs" >> "$summary"
+    printf '%s\t-\t-\t-\t-\tnot built\n' "$name" >> "$summary"
     status=1
     continue
   fi
   seeds=tests/fuzz/seeds/$name
   if [ -z "$(ls -A "$seeds" 2>/dev/null)" ]; then
     echo "run-all.sh: $name has no seed corpus in $seeds" >&2
-    printf '%s\t%s\t-\t-\t-\tno seeds\n' "$name" "$secs" >> "$summary"
+    printf '%s\t-\t-\t-\t-\tno seeds\n' "$name" >> "$summary"
     status=1
     continue
   fi
