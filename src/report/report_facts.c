@@ -119,7 +119,8 @@ static void json_packages(kb_json *j, const kb_facts *f)
 
 const char *report_target_kind(kb_target_kind kind)
 {
-    return kind == KB_TARGET_TREE ? "tree" : kind == KB_TARGET_LIVE ? "live" : "hives";
+    return kind == KB_TARGET_TREE ? "tree" : kind == KB_TARGET_LIVE ? "live"
+           : kind == KB_TARGET_PACKAGE_LIST ? "package-list" : "hives";
 }
 
 int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
