@@ -9,6 +9,7 @@
 #ifndef KBAUDIT_SYSINFO_H
 #define KBAUDIT_SYSINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

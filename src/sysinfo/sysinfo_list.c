@@ -191,8 +191,10 @@ static int parse_csv(sysinfo_doc *d, sysinfo_lines *l, const char *hdr, size_t h
     const char *line;
     size_t len, rows = 0;
     while (r == 0 && (r = sysinfo_next_line(l, name, &line, &len, err)) == 1) {
-        if (len == 0)
+        if (len == 0) {
+            r = 0;
             continue;
+        }
         if (++rows > 1) {
             r = kb_error_set(err, KB_ERR_FORMAT, "%s: line %zu: a second row of values: the CSV holds more than one "
                                                  "host; give one host per file", name, l->number);
@@ -207,14 +209,17 @@ static int parse_csv(sysinfo_doc *d, sysinfo_lines *l, const char *hdr, size_t h
                 break;
             }
             const sysinfo_label *lab = cols[c++];
+            int rf = 0;   /* a column kbaudit does not need: skipped */
             if (lab && lab->field == SYSINFO_HOTFIXES) {
                 d->hotfix_header.label = lab->text;
-                r = csv_hotfixes(d, cell.data, l->number, name, err);
+                rf = csv_hotfixes(d, cell.data, l->number, name, err);
             } else if (lab) {
-                r = set_field(d, lab, cell.data, cell.len, l->number, name, err);
+                rf = set_field(d, lab, cell.data, cell.len, l->number, name, err);
             }
-            if (r != 0)
+            if (rf != 0) {
+                r = -1;
                 break;
+            }
         }
         if (r == 0 && c != ncols)
             r = kb_error_set(err, KB_ERR_FORMAT, "%s: line %zu: %zu cells where the header (line %zu) has %zu columns",
