@@ -38,6 +38,7 @@ const sysinfo_label sysinfo_labels[] = {
 
     {SYSINFO_HOST_NAME, "it", "Nome host"},
     {SYSINFO_OS_NAME, "it", "Nome SO"},
+    {SYSINFO_OS_NAME, "it", "Sistema operativo"},   /* seen in one source only, docs/sysinfo.md */
     {SYSINFO_OS_VERSION, "it", "Versione SO"},
     {SYSINFO_SYSTEM_TYPE, "it", "Tipo sistema"},
     {SYSINFO_HOTFIXES, "it", "Aggiornamenti rapidi"},
