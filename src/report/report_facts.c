@@ -281,7 +281,9 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     fprintf(out, "  %-24s %s%s%s%s\n", "Architecture", facts_arch_name(f->arch) ? facts_arch_name(f->arch) : "(unknown)",
             f->arch_source ? "    [" : "", f->arch_source ? f->arch_source : "", f->arch_source ? "]" : "");
 
-    fprintf(out, "\nFiles:%s\n", f->files_available ? "" : " unavailable (hive files only)");
+    bool listed = f->kind == KB_TARGET_PACKAGE_LIST;
+    fprintf(out, "\nFiles:%s\n", f->files_available ? "" : listed ? " unavailable (a package list)"
+                                                               : " unavailable (hive files only)");
     for (size_t i = 0; i < f->nfiles; i++) {
         const facts_file *x = &f->files[i];
         fprintf(out, "  %-14s %s: ", x->role, x->path);
@@ -325,7 +327,8 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
                     : i == 2 && pd->pending_xml_error ? " (exists but cannot be read)" : "");
         else if (nums[i]->unavailable)
             fprintf(out, "  %-70s unavailable (%s)\n", nums[i]->source ? nums[i]->source : "?",
-                    i == 2 ? (f->files_available ? "cannot be read: see the warnings" : "hive files only: no file evidence")
+                    listed ? "not in a package list"
+                    : i == 2 ? (f->files_available ? "cannot be read: see the warnings" : "hive files only: no file evidence")
                     : i == 1 && !f->hives[KB_HIVE_SYSTEM].readable ? "no readable SYSTEM hive"
                                                                     : "cannot be read: see the warnings");
         else
