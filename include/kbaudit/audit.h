@@ -42,7 +42,8 @@ typedef struct audit_requirement {
     uint32_t satisfied_by;    /* the KB that satisfies it (may be a later one); 0 = none */
     uint32_t pending_kb;      /* status pending: the KB that is staged or install-pending; 0 = none */
     char *evidence;           /* which evidence decided, in words */
-    const char *evidence_kind;/* "package", "file-version" or "package+file-version" */
+    const char *evidence_kind;/* "package", "file-version", "package+file-version", or
+                                 "package-list" (named by systeminfo / qfe text, state unknown) */
 } audit_requirement;
 
 typedef struct audit_step {
@@ -100,6 +101,12 @@ typedef struct audit_result {
     audit_verdict verdict;
     int exit_code;
     char *verdict_reason;     /* one line: why this verdict */
+    /* the kind of evidence: "tree", "hives", "live" or "package-list" (static). A package list
+     * (systeminfo / qfe text) cannot show CBS states, file versions or a pending reboot:
+     * package_list is then true, pending_reboot means nothing and the verdict is at best
+     * inconclusive (docs/how-kbaudit-decides.md "Package lists") */
+    const char *evidence;
+    bool package_list;
     /* host */
     char *product, *edition;
     kb_arch arch;

@@ -63,6 +63,9 @@ typedef struct facts_package {
      * as on disk */
     char *mum_path, *mum_identifier, *mum_release_type, *mum_restart, *mum_error;
     bool has_mum;
+    /* named by a hotfix list (systeminfo, wmic qfe, Get-HotFix): no CBS state, key or .mum;
+     * identity is the row as written, source its file and line */
+    bool listed;
 } facts_package;
 
 typedef struct facts_pending {
@@ -91,8 +94,22 @@ typedef struct facts_hive {
     char *error;         /* the first problem that set `corrupt`; NULL when none */
 } facts_hive;
 
+/* Package-list evidence (kind KB_TARGET_PACKAGE_LIST): how the text was read. */
+typedef struct facts_list {
+    char *systeminfo_path, *qfe_path;      /* as given; qfe_path NULL when none */
+    const char *encoding, *format, *language;       /* of the systeminfo text (static) */
+    const char *qfe_encoding, *qfe_format;          /* NULL without qfe text */
+    size_t rows;          /* hotfix rows read (systeminfo and qfe together) */
+    size_t not_kb;        /* rows that are no KB number ("{GUID}"): not counted */
+    size_t placeholders;  /* "File 1" rows: skipped */
+    /* systeminfo's list is incomplete (it declares more than it lists) and no qfe text
+     * completes it: an update it does not name may still be installed */
+    bool incomplete;
+} facts_list;
+
 typedef struct kb_facts {
     kb_target_kind kind;
+    facts_list list;     /* kind KB_TARGET_PACKAGE_LIST only */
     char *root, *windows_dir, *software_path, *system_path;
     const char *windows_dir_found_by;   /* "SystemRoot", "probe" (tree) or NULL (hives) */
     bool files_available;
@@ -126,6 +143,13 @@ typedef struct kb_facts {
  * everything else that cannot be read becomes an absent fact and a warning (and, for a
  * corrupt hive structure, the hive's `corrupt` flag). */
 int facts_gather(kb_target *t, kb_facts *out, kb_error *err);
+/* Gathers the facts a package list shows: systeminfo text (required) and wmic qfe / Get-HotFix
+ * text (optional, QFE_PATH NULL), docs/sysinfo.md. Product, version, build and architecture
+ * come from systeminfo; packages are the KB numbers both list (`listed`, no state); file
+ * versions are unavailable and the pending-reboot markers unknown. Fails (KB_ERR_FORMAT,
+ * KB_ERR_IO; the message names the file and line and what is wrong) when the text is not
+ * usable: not systeminfo / qfe output, or an OS Version without a version number. */
+int facts_gather_package_list(const char *systeminfo_path, const char *qfe_path, kb_facts *out, kb_error *err);
 void facts_free(kb_facts *f);
 /* Why the evidence is unreadable for an audit: the first error of a hive that is corrupt
  * (SOFTWARE first, then SYSTEM), or NULL when none is. */

@@ -25,7 +25,9 @@
 
 typedef struct kb_target kb_target;
 
-typedef enum kb_target_kind { KB_TARGET_TREE, KB_TARGET_HIVES, KB_TARGET_LIVE } kb_target_kind;
+/* KB_TARGET_PACKAGE_LIST is no target: facts read from systeminfo / qfe text
+ * (facts_gather_package_list); it names that kind of evidence in kb_facts.kind. */
+typedef enum kb_target_kind { KB_TARGET_TREE, KB_TARGET_HIVES, KB_TARGET_LIVE, KB_TARGET_PACKAGE_LIST } kb_target_kind;
 typedef enum kb_hive_id { KB_HIVE_SOFTWARE = 0, KB_HIVE_SYSTEM = 1 } kb_hive_id;
 
 /* Opens a tree: finds the Windows directory and opens its SOFTWARE hive. The candidates are

@@ -137,6 +137,8 @@ static int cmp_status(const void *a, const void *b)
 
 kb_state audit_package_state(const facts_package *p)
 {
+    if (p->listed)   /* a hotfix list names what WMI reports installed; audit_list words it so */
+        return KB_STATE_INSTALLED;
     if (!p->has_state)
         return KB_STATE_MANIFEST_ONLY;
     switch (p->state) {
@@ -198,7 +200,7 @@ static void index_packages(audit_ctx *c)
             continue;
         }
         kb_state s = audit_package_state(p);
-        const char *name = p->has_state ? facts_state_name(p->state) : "manifest only";
+        const char *name = p->has_state ? facts_state_name(p->state) : p->listed ? "listed" : "manifest only";
         size_t j = 0;
         while (j < c->nkbs && c->kbs[j].kb != p->kb)
             j++;
@@ -258,7 +260,9 @@ static void decide(audit_ctx *c)
     /* evidence the system refused to show (a live run without elevation): what is missing may
      * only be unreadable, so nothing but a kernel below 6003 is certain enough for a verdict */
     bool kernel_below = r->build.kernel && r->build.kernel < 6003;
-    if (c->f->ndenied > 0 && !kernel_below) {
+    if (audit_is_list(c)) {
+        audit_list_verdict(c, missing, at_6002);
+    } else if (c->f->ndenied > 0 && !kernel_below) {
         r->verdict = AUDIT_INCONCLUSIVE;
         kb_buf what = KB_BUF_INIT;
         for (size_t i = 0; i < c->f->ndenied && i < 3; i++)
@@ -309,11 +313,17 @@ int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, a
     out->months_behind = -1;
     out->months_behind_at_most = -1;
     audit_ctx c = {facts, db, opt ? opt : &defaults, out, NULL, 0, false, NULL, NULL};
+    static const char *const kinds[] = {[KB_TARGET_TREE] = "tree", [KB_TARGET_HIVES] = "hives",
+                                        [KB_TARGET_LIVE] = "live", [KB_TARGET_PACKAGE_LIST] = "package-list"};
+    out->evidence = (size_t)facts->kind < sizeof kinds / sizeof kinds[0] ? kinds[facts->kind] : NULL;
+    out->package_list = audit_is_list(&c);
     index_packages(&c);
     if (audit_host(&c)) {
         audit_level_from_files(&c);
         audit_pending(&c);
         audit_requirements(&c);
+        if (audit_is_list(&c))
+            audit_list_requirements(&c);
         audit_rollup_level(&c);
         audit_plan(&c);
         decide(&c);

@@ -149,6 +149,13 @@ bool audit_host(audit_ctx *c)
     if (product == NULL && version == NULL && edition == NULL && ptype == NULL)
         return not_covered(c, "%s", "the product could not be identified (no ProductName, EditionID or CurrentVersion in "
                                     "SOFTWARE, no ProductType in SYSTEM)");
+    if (version && strcmp(version, "6.0") != 0 && audit_is_list(c) && product) {
+        char *what = audit_printf(c, "detected \"%s\" (NT %s", product, version);
+        not_covered(c, "%s): these updates are for Windows Server 2008 SP2 (NT 6.0); NT 6.1 (Windows 7, Windows "
+                       "Server 2008 R2, build 7601) and later versions have their own update lines", what ? what : "");
+        free(what);
+        return false;
+    }
     if (version && strcmp(version, "6.0") != 0)
         return not_covered(c, "detected Windows NT %s: these updates are for Windows Server 2008 SP2 "
                               "(NT 6.0); Windows Server 2008 R2 / Windows 7 is NT 6.1 (build 7601) and has its own update line",
@@ -189,7 +196,8 @@ bool audit_host(audit_ctx *c)
             snprintf(detail, sizeof detail, "; ntoskrnl.exe is %s", audit_version(r->build.kernel_version, kv));
         char regs[16];
         snprintf(regs, sizeof regs, "%u", reg);
-        return not_covered_build(c, "the registry's CurrentBuildNumber", regs, detail);
+        return not_covered_build(c, audit_is_list(c) ? "the systeminfo OS Version" : "the registry's CurrentBuildNumber",
+                                 regs, detail);
     }
     if (!reg && ker && ker != 6002 && ker != 6003)
         return not_covered_build(c, "ntoskrnl.exe", audit_version(r->build.kernel_version, kv),

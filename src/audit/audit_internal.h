@@ -84,6 +84,16 @@ bool audit_in_effect(const audit_ctx *c, const kbdb_update *u);
 /* Sets result.level from the files (before the requirements are judged). */
 void audit_level_from_files(audit_ctx *c);
 
+/* Package-list evidence (audit_list.c): the requirements' evidence in its words (listed, not
+ * installed; a PENDING that only files could cause becomes SATISFIED by the listed KB), and
+ * the verdict, at best inconclusive. */
+static inline bool audit_is_list(const audit_ctx *c)
+{
+    return c->f->kind == KB_TARGET_PACKAGE_LIST;
+}
+void audit_list_requirements(audit_ctx *c);
+void audit_list_verdict(audit_ctx *c, size_t missing, bool at_6002);
+
 /* Returns false when the host is not covered (verdict and reason set). */
 bool audit_host(audit_ctx *c);
 void audit_pending(audit_ctx *c);

@@ -307,9 +307,10 @@ static void rollup_level(audit_ctx *c)
             l->evidence_kind = r->newest_rollup_evidence;
             const char *name;
             const uint16_t *want;
-            l->evidence = audit_printf(c, "rollup KB%u (%s) is installed (CBS package)%s", pkg->kb,
-                                       audit_date(pkg->date, d1),
-                                       shown_unconfirmed
+            l->evidence = audit_printf(c, "rollup KB%u (%s) is %s%s", pkg->kb, audit_date(pkg->date, d1),
+                                       audit_is_list(c) ? "in the hotfix list" : "installed (CBS package)",
+                                       audit_is_list(c) ? " (listed: file versions are unknown, so nothing confirms it)"
+                                       : shown_unconfirmed
                                            ? " and the files reach its level (by a threshold the database marks unconfirmed)"
                                        : shown ? " and the files reach its level"
                                        : !c->f->files_available ? "; file versions are unavailable (hive files only), so "

@@ -17,7 +17,8 @@
 #include "kbaudit/report.h"
 
 const char cli_audit_help[] =
-    "usage: kbaudit audit (--live | --root DIR | --software FILE [--system FILE])\n"
+    "usage: kbaudit audit (--live | --root DIR | --software FILE [--system FILE] |\n"
+    "                      --systeminfo FILE [--qfe FILE])\n"
     "                     [--format text|json|junit|cmd|ps1] [--updates DIR] [-o FILE]\n"
     "                     [--db FILE]\n"
     "                     [--baseline default|latest] [--no-color] [-q]\n"
@@ -34,6 +35,12 @@ const char cli_audit_help[] =
     "  --root DIR        the root of a mounted Windows volume (read-only, nothing outside DIR)\n"
     "  --software FILE   a SOFTWARE hive file; file evidence is then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
+    "  --systeminfo FILE the saved output of `systeminfo` (LIST or CSV; UTF-8, UTF-16LE or an\n"
+    "                    OEM code page; docs/sysinfo.md): a package list, which cannot show\n"
+    "                    CBS states, file versions or a pending reboot, so the verdict is at\n"
+    "                    best inconclusive\n"
+    "  --qfe FILE        the saved output of `wmic qfe list full`, `wmic qfe` or Get-HotFix\n"
+    "                    (list, table or CSV) for the same host, added to its hotfix list\n"
     "  --format FMT      text (default), json (docs/json-output.md) or junit (JUnit XML);\n"
     "                    with --updates also cmd or ps1: a script for the server that runs\n"
     "                    wusa.exe FILE /quiet /norestart per step in plan order, checks each\n"
@@ -56,7 +63,7 @@ const char cli_audit_help[] =
     "  1  not compliant (a requirement missing or pending, build 6002, a reboot pending),\n"
     "     or inconclusive (compliance cannot be shown from the evidence given)\n"
     "  2  usage error, a bad --db file, or the --output file cannot be written\n"
-    "  3  evidence unreadable: no readable SOFTWARE hive (--live: HKLM\\SOFTWARE cannot be\n"
+    "  3  evidence unreadable: systeminfo/qfe text that cannot be read for certain, no readable SOFTWARE hive (--live: HKLM\\SOFTWARE cannot be\n"
     "     opened), a SYSTEM hive that is there but unreadable, or a corrupt key or value the\n"
     "     audit depends on (or one of the wrong type); keys or files refused because kbaudit\n"
     "     is not elevated are not exit 3: the verdict is then inconclusive (exit 1)\n"
@@ -78,6 +85,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         {"baseline", required_argument, NULL, 'b'}, {"no-color", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"updates", required_argument, NULL, 'u'},
+        {"systeminfo", required_argument, NULL, 'I'}, {"qfe", required_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = "text";
@@ -90,6 +98,8 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         case 'L': o->target.live = true; break;
         case 's': o->target.software = optarg; break;
         case 'y': o->target.system = optarg; break;
+        case 'I': o->target.systeminfo = optarg; break;
+        case 'Q': o->target.qfe = optarg; break;
         case 'f': o->format = optarg; break;
         case 'o': o->output = optarg; break;
         case 'd': o->db = optarg; break;
@@ -130,7 +140,8 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
     report_audit_opts ro = {
         .color = report_color_wanted(fileno(out), o->no_color),
         .quiet = o->quiet,
-        .target = o->target.live ? "live system" : o->target.root ? o->target.root : o->target.software,
+        .target = o->target.live ? "live system" : o->target.root ? o->target.root
+                  : o->target.systeminfo ? o->target.systeminfo : o->target.software,
         .database = db->name,
         .baseline = o->audit.baseline == AUDIT_BASELINE_LATEST ? "latest" : "default",
         .updates_dir = o->updates,
@@ -210,17 +221,11 @@ int cli_audit(int argc, char **argv)
         return EXIT_USAGE;
     }
     kb_target *t = NULL;
-    rc = cli_target_open("audit", &o.target, &t);
+    kb_facts f;
+    rc = cli_gather_facts("audit", &o.target, &t, &f);
     if (rc) {
         kbdb_free(db);
         return rc;
-    }
-    kb_facts f;
-    if (facts_gather(t, &f, &err) != 0) {
-        cli_cmd_errorf("audit", "evidence unreadable: %s", err.msg);
-        target_close(t);
-        kbdb_free(db);
-        return EXIT_UNREADABLE;
     }
     /* a corrupt structure the audit depends on (or an unreadable SYSTEM hive): no verdict */
     const char *corrupt = facts_unreadable(&f);

@@ -10,7 +10,8 @@
 #include "kbaudit/report.h"
 
 const char cli_facts_help[] =
-    "usage: kbaudit facts (--live | --root DIR | --software FILE [--system FILE])\n"
+    "usage: kbaudit facts (--live | --root DIR | --software FILE [--system FILE] |\n"
+    "                      --systeminfo FILE [--qfe FILE])\n"
     "                     [--format text|json] [-o FILE]\n"
     "\n"
     "Print what kbaudit reads from a Windows system, each fact with where it came from:\n"
@@ -29,12 +30,15 @@ const char cli_facts_help[] =
     "  --software FILE   a SOFTWARE hive file (e.g. saved with `reg save`); file evidence is\n"
     "                    then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
+    "  --systeminfo FILE the saved output of `systeminfo`, and\n"
+    "  --qfe FILE        of `wmic qfe` / Get-HotFix (optional): a package list (docs/sysinfo.md)\n"
     "  --format FMT      text (default) or json (docs/facts-json.md)\n"
     "  -o, --output FILE write to FILE (refused inside the evidence: under --root, or a hive\n"
     "                    given as evidence)\n"
     "\n"
     "Exit status: 0 success (also when parts could not be read: they are shown as such),\n"
-    "2 usage error, 3 evidence unreadable (no readable SOFTWARE hive).\n";
+    "2 usage error, 3 evidence unreadable (no readable SOFTWARE hive, systeminfo or qfe text\n"
+    "that cannot be read).\n";
 
 int cli_facts(int argc, char **argv)
 {
@@ -42,6 +46,7 @@ int cli_facts(int argc, char **argv)
         {"root", required_argument, NULL, 'r'},     {"live", no_argument, NULL, 'L'},   {"software", required_argument, NULL, 's'},
         {"system", required_argument, NULL, 'y'}, {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"systeminfo", required_argument, NULL, 'I'}, {"qfe", required_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0}};
     if (cli_wants_help("facts", argc, argv))
         return 0;
@@ -56,6 +61,8 @@ int cli_facts(int argc, char **argv)
         case 'L': to.live = true; break;
         case 's': to.software = optarg; break;
         case 'y': to.system = optarg; break;
+        case 'I': to.systeminfo = optarg; break;
+        case 'Q': to.qfe = optarg; break;
         case 'f': format = optarg; break;
         case 'o': output = optarg; break;
         default: return cli_usage_error("facts", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -69,16 +76,11 @@ int cli_facts(int argc, char **argv)
         return cli_usage_error("facts", "--output %s would write into the evidence; evidence is read-only",
                                output);
     kb_target *t;
-    int rc = cli_target_open("facts", &to, &t);
-    if (rc)
-        return rc;
     kb_facts f;
     kb_error err = {0};
-    if (facts_gather(t, &f, &err) != 0) {
-        cli_cmd_errorf("facts", "evidence unreadable: %s", err.msg);
-        target_close(t);
-        return EXIT_UNREADABLE;
-    }
+    int rc = cli_gather_facts("facts", &to, &t, &f);
+    if (rc)
+        return rc;
     FILE *out = output ? kb_fopen_write(output) : stdout;
     if (out == NULL) {
         cli_cmd_errorf("facts", "cannot write %s: %s", output, strerror(errno));

@@ -11,13 +11,17 @@
 int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
 {
     *t = NULL;
+    if (o->qfe && !o->systeminfo)
+        return cli_usage_error(cmd, "--qfe needs --systeminfo");
+    if (o->systeminfo && (o->live || o->root || o->software || o->system))
+        return cli_usage_error(cmd, "--systeminfo cannot be combined with --live/--root/--software/--system");
     if (o->live && (o->root || o->software || o->system))
         return cli_usage_error(cmd, "--live cannot be combined with --root/--software/--system");
     if (o->root && (o->software || o->system))
         return cli_usage_error(cmd, "--root cannot be combined with --software/--system");
     if (!o->live && !o->root && !o->software)
         return cli_usage_error(cmd, o->system ? "--system needs --software"
-                                              : "give --live, --root DIR or --software FILE");
+                                              : "give --live, --root DIR, --software FILE or --systeminfo FILE");
     kb_error err = {0};
     int r = o->live ? target_open_live(t, &err)
             : o->root ? target_open_tree(o->root, t, &err)
@@ -26,6 +30,29 @@ int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
         return cli_usage_error(cmd, "%s", err.msg);
     if (r != 0) {
         cli_cmd_errorf(cmd, "evidence unreadable: %s", err.msg);
+        return EXIT_UNREADABLE;
+    }
+    return 0;
+}
+
+int cli_gather_facts(const char *cmd, const cli_target_opts *o, kb_target **t, kb_facts *f)
+{
+    kb_error err = {0};
+    *t = NULL;
+    if (o->systeminfo && !o->live && !o->root && !o->software && !o->system) {
+        /* text, not a target: the facts come straight from it */
+        if (facts_gather_package_list(o->systeminfo, o->qfe, f, &err) == 0)
+            return 0;
+        cli_cmd_errorf(cmd, "evidence unreadable: %s", err.msg);
+        return EXIT_UNREADABLE;
+    }
+    int rc = cli_target_open(cmd, o, t);
+    if (rc)
+        return rc;
+    if (facts_gather(*t, f, &err) != 0) {
+        cli_cmd_errorf(cmd, "evidence unreadable: %s", err.msg);
+        target_close(*t);
+        *t = NULL;
         return EXIT_UNREADABLE;
     }
     return 0;
@@ -73,8 +100,8 @@ bool cli_output_hits_evidence(const cli_target_opts *o, const char *output)
     if (out == NULL)
         return false;
     bool hit = false;
-    const char *evidence[] = {o->root, o->software, o->system};
-    for (size_t i = 0; i < 3 && !hit; i++) {
+    const char *evidence[] = {o->root, o->software, o->system, o->systeminfo, o->qfe};
+    for (size_t i = 0; i < sizeof evidence / sizeof evidence[0] && !hit; i++) {
         char *e = evidence[i] ? kb_realpath(evidence[i], NULL) : NULL;
         if (e == NULL)
             continue;

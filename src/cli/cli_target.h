@@ -1,20 +1,27 @@
 /* Target options shared by the commands that read a Windows system: --live, --root DIR,
- * --software FILE [--system FILE]. */
+ * --software FILE [--system FILE], --systeminfo FILE [--qfe FILE]. */
 #ifndef KBAUDIT_CLI_TARGET_H
 #define KBAUDIT_CLI_TARGET_H
 
 #include <stdbool.h>
 
+#include "kbaudit/facts.h"
 #include "kbaudit/target.h"
 
 typedef struct cli_target_opts {
     bool live;
     const char *root, *software, *system;
+    const char *systeminfo, *qfe;   /* package-list evidence: text, not a target */
 } cli_target_opts;
 
 /* Opens the target named by the options; returns 0, EXIT_USAGE or EXIT_UNREADABLE (the
  * message is printed). */
 int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t);
+
+/* Gathers the facts the options name: from a target (opened into *t; close it after
+ * facts_free), or from --systeminfo/--qfe text (*t stays NULL). Returns 0, EXIT_USAGE or
+ * EXIT_UNREADABLE (the message is printed). */
+int cli_gather_facts(const char *cmd, const cli_target_opts *o, kb_target **t, kb_facts *f);
 
 /* Evidence is read-only (DESIGN.md): true when writing OUTPUT (may be NULL: standard output)
  * would write into the evidence the options name: a path under --root, or the --software or

@@ -193,6 +193,8 @@ void facts_free(kb_facts *f)
     free(f->windows_dir);
     free(f->software_path);
     free(f->system_path);
+    free(f->list.systeminfo_path);
+    free(f->list.qfe_path);
     fact_str *strs[] = {&f->product_name, &f->edition_id, &f->installation_type, &f->current_version,
                         &f->current_build, &f->current_build_number, &f->csd_version, &f->build_lab,
                         &f->build_lab_ex, &f->system_root, &f->processor_architecture, &f->product_type};

@@ -219,10 +219,24 @@ int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE 
     str(&o, "verdict", audit_verdict_name(r->verdict));
     json_key(&o.j, "exit_code"), json_int(&o.j, r->exit_code);
     str(&o, "verdict_reason", r->verdict_reason);
+    /* what kind of evidence, and what it cannot show (docs/json-output.md "evidence") */
+    json_key(&o.j, "evidence");
+    json_object_begin(&o.j);
+    str(&o, "kind", r->evidence);
+    json_key(&o.j, "unknown");
+    json_array_begin(&o.j);
+    if (r->package_list) {
+        json_string(&o.j, "cbs-states");
+        json_string(&o.j, "file-versions");
+        json_string(&o.j, "pending-reboot");
+    }
+    json_array_end(&o.j);
+    json_object_end(&o.j);
     host(&o, r);
     requirements(&o, r);
     plan(&o, r);
-    json_key(&o.j, "pending_reboot"), json_bool(&o.j, r->pending_reboot);
+    json_key(&o.j, "pending_reboot");
+    r->package_list ? json_null(&o.j) : json_bool(&o.j, r->pending_reboot);
     strings(&o, "pending_reasons", r->pending_reasons, r->npending_reasons);
     update_ref(&o, "newest_rollup_installed", r->newest_rollup_kb, r->newest_rollup_date,
                r->newest_rollup_evidence, true);

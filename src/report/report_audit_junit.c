@@ -116,6 +116,7 @@ static void decide(const audit_result *r, junit_plan *p)
         failing = 1;
     }
     p->failures = failing;
+    p->skipped = r->package_list;   /* the reboot: a package list does not show it */
 }
 
 static void build_case(junit_out *o, const audit_result *r, const junit_plan *p, kb_buf *b)
@@ -124,8 +125,11 @@ static void build_case(junit_out *o, const audit_result *r, const junit_plan *p,
     char v[24];
     kb_buf_reset(b);
     int rc = 0;
-    rc |= bd->registry ? kb_buf_printf(b, "registry (CurrentBuildNumber): %u\n", bd->registry)
-                       : kb_buf_puts(b, "registry (CurrentBuildNumber): unknown\n");
+    const char *src = r->package_list ? "systeminfo (OS Version)" : "registry (CurrentBuildNumber)";
+    rc |= bd->registry ? kb_buf_printf(b, "%s: %u\n", src, bd->registry) : kb_buf_printf(b, "%s: unknown\n", src);
+    if (r->package_list)
+        rc |= kb_buf_puts(b, "evidence: package list (systeminfo / qfe text): CBS states, file versions and a "
+                             "pending reboot are unknown\n");
     rc |= bd->has_kernel_version ? kb_buf_printf(b, "kernel (%s): %s\n", bd->kernel_file ? bd->kernel_file : "ntoskrnl.exe",
                                                        report_version(bd->kernel_version, v))
                                  : kb_buf_puts(b, "kernel (ntoskrnl.exe): unknown\n");
@@ -186,6 +190,11 @@ static void reboot_case(junit_out *o, const audit_result *r, const junit_plan *p
     for (size_t i = 0; i < r->npending_reasons; i++)
         if (kb_buf_printf(b, "%s\n", r->pending_reasons[i] ? r->pending_reasons[i] : "") != 0)
             o->failed = true;
+    if (!p->skip && r->package_list) {
+        testcase(o, "kbaudit.reboot", "no reboot pending", "skipped", NULL,
+                 "unknown: a package list (systeminfo / qfe text) does not show a pending reboot", b->data);
+        return;
+    }
     const char *outcome = p->skip ? "skipped" : p->reboot_fails ? "failure" : NULL;
     testcase(o, "kbaudit.reboot", "no reboot pending", outcome, p->skip ? NULL : "reboot",
              p->skip ? (r->verdict_reason ? r->verdict_reason : "not covered") : "reboot pending", b->data);
@@ -246,6 +255,8 @@ static void document(junit_out *o, const audit_result *r, const report_audit_opt
     start(o, "properties");
     property(o, "verdict", audit_verdict_name(r->verdict));
     property(o, "exit_code", exit_code);
+    if (r->evidence)
+        property(o, "evidence_kind", r->evidence);
     if (r->verdict_reason)
         property(o, "verdict_reason", r->verdict_reason);
     property(o, "kbaudit_version", KBAUDIT_VERSION);

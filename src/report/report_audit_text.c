@@ -158,6 +158,9 @@ static void host_section(text_out *t, const audit_result *r, const report_audit_
         put_clean(t, o->target);
         fputc('\n', t->fp);
     }
+    if (r->package_list)   /* say at once what such evidence cannot show */
+        fputs("Evidence:    package list (systeminfo / qfe text): CBS states, file versions and a pending\n"
+              "             reboot are unknown; listed updates are not confirmed installed\n", t->fp);
     if (o->database || o->baseline) {
         fputs("Database:    ", t->fp);
         put_clean(t, o->database ? o->database : "(unnamed)");
@@ -170,14 +173,17 @@ static void build_section(text_out *t, const audit_result *r)
     const audit_build *b = &r->build;
     char v[24];
     fputs("\nBuild:\n", t->fp);
-    build_row(t, "registry", b->registry);
-    fputs("  (CurrentBuildNumber; expected to follow the kernel at boot, unconfirmed for NT 6.0)\n", t->fp);
+    build_row(t, r->package_list ? "systeminfo" : "registry", b->registry);
+    fputs(r->package_list ? "  (OS Version)\n"
+                          : "  (CurrentBuildNumber; expected to follow the kernel at boot, unconfirmed for NT 6.0)\n",
+          t->fp);
     build_row(t, "kernel", b->kernel);
     if (b->has_kernel_version)
         fprintf(t->fp, "  (%s %s)", b->kernel_file ? b->kernel_file : "ntoskrnl.exe", report_version(b->kernel_version, v));
     fputc('\n', t->fp);
     build_row(t, "effective", b->effective);
     fputs(b->effective && b->kernel == b->effective ? "  (the files decide)\n"
+          : b->effective && r->package_list ? "  (from the systeminfo text: no kernel file version)\n"
           : b->effective ? "  (from the registry: no kernel file version)\n" : "\n", t->fp);
     fprintf(t->fp, "  %-12s ", "consistent");
     if (!b->consistent_known) {
@@ -273,6 +279,10 @@ static void plan_section(text_out *t, const audit_result *r)
 static void reboot_section(text_out *t, const audit_result *r)
 {
     fputs("\nPending reboot: ", t->fp);
+    if (r->package_list) {
+        fputs("unknown (a package list does not show it)\n", t->fp);
+        return;
+    }
     if (!r->pending_reboot) {
         fputs("no\n", t->fp);
         return;

@@ -100,6 +100,7 @@ static void json_packages(kb_json *j, const kb_facts *f)
         json_key(j, "install_time");
         json_string(j, p->has_install_time && *report_filetime(p->install_time, t) ? t : NULL);
         json_key(j, "source"), json_string(j, p->source);
+        json_key(j, "listed"), json_bool(j, p->listed);
         json_key(j, "mum");
         if (!p->has_mum) {
             json_null(j);
@@ -119,7 +120,8 @@ static void json_packages(kb_json *j, const kb_facts *f)
 
 const char *report_target_kind(kb_target_kind kind)
 {
-    return kind == KB_TARGET_TREE ? "tree" : kind == KB_TARGET_LIVE ? "live" : "hives";
+    return kind == KB_TARGET_TREE ? "tree" : kind == KB_TARGET_LIVE ? "live"
+           : kind == KB_TARGET_PACKAGE_LIST ? "package-list" : "hives";
 }
 
 int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
@@ -138,6 +140,27 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
     json_key(&j, "system"), json_string(&j, f->system_path);
     json_key(&j, "files_available"), json_bool(&j, f->files_available);
     json_object_end(&j);
+
+    /* package-list evidence: how its text was read (docs/facts-json.md "package_list") */
+    json_key(&j, "package_list");
+    if (f->kind != KB_TARGET_PACKAGE_LIST) {
+        json_null(&j);
+    } else {
+        const facts_list *l = &f->list;
+        json_object_begin(&j);
+        json_key(&j, "systeminfo"), json_string(&j, l->systeminfo_path);
+        json_key(&j, "encoding"), json_string(&j, l->encoding);
+        json_key(&j, "format"), json_string(&j, l->format);
+        json_key(&j, "language"), json_string(&j, l->language);
+        json_key(&j, "qfe"), json_string(&j, l->qfe_path);
+        json_key(&j, "qfe_encoding"), json_string(&j, l->qfe_encoding);
+        json_key(&j, "qfe_format"), json_string(&j, l->qfe_format);
+        json_key(&j, "rows"), json_uint(&j, l->rows);
+        json_key(&j, "not_kb"), json_uint(&j, l->not_kb);
+        json_key(&j, "placeholders"), json_uint(&j, l->placeholders);
+        json_key(&j, "incomplete"), json_bool(&j, l->incomplete);
+        json_object_end(&j);
+    }
 
     json_key(&j, "hives");
     json_object_begin(&j);
@@ -218,9 +241,20 @@ static void text_str(FILE *out, const char *label, const fact_str *s)
 int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
 {
     char v[24], t[32];
-    fprintf(out, "Target: %s %s\n",
-            f->kind == KB_TARGET_TREE ? "tree" : f->kind == KB_TARGET_LIVE ? "live system" : "hive files",
-            f->root ? f->root : f->kind == KB_TARGET_LIVE ? f->windows_dir : f->software_path);
+    if (f->kind == KB_TARGET_PACKAGE_LIST) {
+        const facts_list *l = &f->list;
+        fprintf(out, "Target: package list %s  [%s, %s, %s]\n", l->systeminfo_path, l->encoding, l->format,
+                l->language);
+        if (l->qfe_path)
+            fprintf(out, "  qfe       %s  [%s, %s]\n", l->qfe_path, l->qfe_encoding, l->qfe_format);
+        fprintf(out, "  hotfix rows %zu (%zu not KB numbers, %zu \"File 1\" placeholders skipped)%s\n", l->rows,
+                l->not_kb, l->placeholders, l->incomplete ? "; the list is incomplete" : "");
+        fputs("  CBS states, file versions and pending-reboot markers: not in a package list\n", out);
+    } else {
+        fprintf(out, "Target: %s %s\n",
+                f->kind == KB_TARGET_TREE ? "tree" : f->kind == KB_TARGET_LIVE ? "live system" : "hive files",
+                f->root ? f->root : f->kind == KB_TARGET_LIVE ? f->windows_dir : f->software_path);
+    }
     if (f->windows_dir)
         fprintf(out, "  Windows   %s (found by %s)\n", f->windows_dir,
                 f->windows_dir_found_by ? f->windows_dir_found_by : "?");
@@ -247,7 +281,9 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     fprintf(out, "  %-24s %s%s%s%s\n", "Architecture", facts_arch_name(f->arch) ? facts_arch_name(f->arch) : "(unknown)",
             f->arch_source ? "    [" : "", f->arch_source ? f->arch_source : "", f->arch_source ? "]" : "");
 
-    fprintf(out, "\nFiles:%s\n", f->files_available ? "" : " unavailable (hive files only)");
+    bool listed = f->kind == KB_TARGET_PACKAGE_LIST;
+    fprintf(out, "\nFiles:%s\n", f->files_available ? "" : listed ? " unavailable (a package list)"
+                                                               : " unavailable (hive files only)");
     for (size_t i = 0; i < f->nfiles; i++) {
         const facts_file *x = &f->files[i];
         fprintf(out, "  %-14s %s: ", x->role, x->path);
@@ -268,7 +304,8 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
         if (p->kb == 0)
             continue;
         fprintf(out, "  KB%-8u %-18s %s", p->kb,
-                p->has_state ? facts_state_name(p->state) : p->has_key ? "(no CurrentState)" : "(manifest only)",
+                p->has_state ? facts_state_name(p->state) : p->listed ? "listed"
+                : p->has_key ? "(no CurrentState)" : "(manifest only)",
                 p->identity);
         if (p->has_install_time && *report_filetime(p->install_time, t))
             fprintf(out, "  installed %s", t);
@@ -290,7 +327,8 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
                     : i == 2 && pd->pending_xml_error ? " (exists but cannot be read)" : "");
         else if (nums[i]->unavailable)
             fprintf(out, "  %-70s unavailable (%s)\n", nums[i]->source ? nums[i]->source : "?",
-                    i == 2 ? (f->files_available ? "cannot be read: see the warnings" : "hive files only: no file evidence")
+                    listed ? "not in a package list"
+                    : i == 2 ? (f->files_available ? "cannot be read: see the warnings" : "hive files only: no file evidence")
                     : i == 1 && !f->hives[KB_HIVE_SYSTEM].readable ? "no readable SYSTEM hive"
                                                                     : "cannot be read: see the warnings");
         else

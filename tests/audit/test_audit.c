@@ -1135,6 +1135,122 @@ static void test_unconfirmed_threshold_never_refutes(void **state)
     facts_free(&f);
 }
 
+/* Package-list facts (systeminfo / qfe text): build from OS Version, no files, pending
+ * markers unknown, packages only "listed". */
+static void listed_host(kb_facts *f, const char *build, const char *product)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = KB_TARGET_PACKAGE_LIST;
+    set(&f->product_name, product);
+    set(&f->current_version, "6.0");
+    set(&f->current_build_number, build);
+    f->arch = KB_ARCH_X64;
+    fact_num *nums[] = {&f->pending.cbs_execute_state, &f->pending.pending_file_renames,
+                        &f->pending.pending_xml_operations};
+    for (size_t i = 0; i < 3; i++)
+        nums[i]->unavailable = true;
+}
+
+static void listed(kb_facts *f, uint32_t kb)
+{
+    package(f, kb, 0);
+    facts_package *p = &f->packages[f->npackages - 1];
+    p->has_state = false;
+    p->listed = true;
+}
+
+static void test_package_list_everything_listed_is_inconclusive(void **state)
+{
+    (void)state;
+    kb_facts f;
+    listed_host(&f, "6003", "Microsoft Windows Server 2008 Standard");
+    listed(&f, 4493730);
+    listed(&f, 4474419);
+    listed(&f, 4493471);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_int_equal(r.exit_code, 1);
+    assert_true(r.package_list);
+    assert_string_equal(r.evidence, "package-list");
+    for (size_t i = 0; i < r.nreqs; i++) {
+        assert_int_equal(r.reqs[i].status, AUDIT_SATISFIED);
+        assert_string_equal(r.reqs[i].evidence_kind, "package-list");
+        assert_non_null(strstr(r.reqs[i].evidence, "is in the hotfix list (listed;"));
+    }
+    assert_non_null(strstr(r.verdict_reason, "cannot show CBS states, file versions or a pending reboot"));
+    assert_int_equal(r.nplan, 0);
+    audit_result_free(&r);
+    /* --baseline latest: the newest rollup on the list stands as listed, not as "pending" for
+     * want of files that would show it */
+    listed(&f, 5073697);
+    r = run(&f, AUDIT_BASELINE_LATEST);
+    assert_int_equal(req(&r, "latest")->status, AUDIT_SATISFIED);
+    assert_int_equal(req(&r, "latest")->satisfied_by, 5073697);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+static void test_package_list_missing_or_6002_is_not_compliant(void **state)
+{
+    (void)state;
+    kb_facts f;
+    listed_host(&f, "6003", "Microsoft Windows Server 2008 Standard");
+    listed(&f, 4493730);
+    listed(&f, 4474419);
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_int_equal(req(&r, "rollup")->status, AUDIT_MISSING);
+    assert_non_null(strstr(req(&r, "rollup")->evidence, "is in the hotfix list"));
+    assert_true(r.nplan > 0);
+    audit_result_free(&r);
+    /* systeminfo's own list stopped early and no qfe text completes it: not a sure "missing" */
+    f.list.incomplete = true;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_INCONCLUSIVE);
+    assert_non_null(strstr(r.verdict_reason, "incomplete"));
+    audit_result_free(&r);
+    facts_free(&f);
+    /* build 6002 per OS Version: not compliant whatever the list holds */
+    listed_host(&f, "6002", "Microsoft Windows Server 2008 Enterprise");
+    listed(&f, 4493730);
+    listed(&f, 4474419);
+    listed(&f, 4493471);
+    f.list.incomplete = true;
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COMPLIANT);
+    assert_non_null(strstr(r.verdict_reason, "build 6002 (systeminfo OS Version)"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
+static void test_package_list_not_covered(void **state)
+{
+    (void)state;
+    kb_facts f;
+    listed_host(&f, "6001", "Microsoft Windows Server 2008 Standard");
+    audit_result r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COVERED);
+    assert_int_equal(r.exit_code, 4);
+    assert_non_null(strstr(r.verdict_reason, "the systeminfo OS Version says build 6001"));
+    audit_result_free(&r);
+    facts_free(&f);
+    listed_host(&f, "7601", "Microsoft Windows 7 Enterprise");
+    free(f.current_version.value);
+    f.current_version.value = strdup("6.1");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COVERED);
+    assert_non_null(strstr(r.verdict_reason, "detected \"Microsoft Windows 7 Enterprise\" (NT 6.1"));
+    audit_result_free(&r);
+    facts_free(&f);
+    listed_host(&f, "6002", "Microsoft Windows Vista Enterprise");
+    r = run(&f, AUDIT_BASELINE_DEFAULT);
+    assert_int_equal(r.verdict, AUDIT_NOT_COVERED);
+    assert_non_null(strstr(r.verdict_reason, "Windows Vista"));
+    audit_result_free(&r);
+    facts_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1158,6 +1274,9 @@ int main(void)
         cmocka_unit_test(test_level_lower_bound),
         cmocka_unit_test(test_level_exact_2026),
         cmocka_unit_test(test_unconfirmed_threshold_never_refutes),
+        cmocka_unit_test(test_package_list_everything_listed_is_inconclusive),
+        cmocka_unit_test(test_package_list_missing_or_6002_is_not_compliant),
+        cmocka_unit_test(test_package_list_not_covered),
         cmocka_unit_test(test_package_above_files),
         cmocka_unit_test(test_plan_flags),
         cmocka_unit_test(test_unconfirmed_kind_does_not_satisfy),

@@ -19,10 +19,12 @@ CASES = ["compliant", "not-compliant", "not-covered", "pending-reboot", "nulls",
          "inconclusive-6003", "hostile"]
 EXIT = {"compliant": 0, "not-compliant": 1, "inconclusive": 1, "not-covered": 4}
 TOP_KEYS = ["kbaudit_version", "database", "baseline", "target", "verdict", "exit_code",
-            "verdict_reason", "host", "requirements", "plan", "pending_reboot",
+            "verdict_reason", "evidence", "host", "requirements", "plan", "pending_reboot",
             "pending_reasons", "newest_rollup_installed", "level", "months_behind",
             "months_behind_at_most", "newest_known_rollup", "security_only", "esu", "warnings"]
-EVIDENCE_KINDS = {"package", "file-version", "package+file-version"}
+EVIDENCE_KINDS = {"package", "file-version", "package+file-version", "package-list"}
+TARGET_KINDS = {"tree", "hives", "live", "package-list", None}
+UNKNOWN = ["cbs-states", "file-versions", "pending-reboot"]
 KB = re.compile(r"^KB[1-9][0-9]*$")
 DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$")
 KINDS = {"ssu", "sha2", "rollup", "preview-rollup", "security-only", "esu-prep", "other", "reboot"}
@@ -87,7 +89,11 @@ def check_json(name, path, jq):
         check(s["kb"] is None or KB.match(s["kb"]), ws, f"kb {s['kb']!r}")
         check(s["reboot_after"] in (True, False, None), ws, "reboot_after")
         check(s["needs_esu"] in (True, False, None), ws, "needs_esu")
-    check(isinstance(d["pending_reboot"], bool), w, "pending_reboot")
+    ev = d["evidence"]
+    check(ev["kind"] in TARGET_KINDS, w, f"evidence.kind {ev['kind']!r}")
+    listed = ev["kind"] == "package-list"
+    check(ev["unknown"] == (UNKNOWN if listed else []), w, "evidence.unknown")
+    check(d["pending_reboot"] is None if listed else isinstance(d["pending_reboot"], bool), w, "pending_reboot")
     check(all(isinstance(x, str) for x in d["pending_reasons"]), w, "pending_reasons")
     check_update_ref(f"{w} newest_rollup_installed", d["newest_rollup_installed"], ["kb", "date", "evidence"])
     check_update_ref(f"{w} newest_known_rollup", d["newest_known_rollup"], ["kb", "date"])
@@ -141,7 +147,7 @@ def check_xml(name, path, xmllint, d):
     else:
         expected = sum(q["status"] != "satisfied" for q in d["requirements"])
         expected += d["host"]["build"]["effective"] != 6003
-        expected += d["pending_reboot"]
+        expected += bool(d["pending_reboot"])
         if expected == 0 and d["exit_code"] != 0:
             expected = 1
         check(len(fails) == expected, w, f"{len(fails)} failures, expected {expected} from the JSON")
