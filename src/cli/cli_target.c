@@ -73,8 +73,8 @@ bool cli_output_hits_evidence(const cli_target_opts *o, const char *output)
     if (out == NULL)
         return false;
     bool hit = false;
-    const char *evidence[] = {o->root, o->software, o->system};
-    for (size_t i = 0; i < 3 && !hit; i++) {
+    const char *evidence[] = {o->root, o->software, o->system, o->systeminfo, o->qfe};
+    for (size_t i = 0; i < sizeof evidence / sizeof evidence[0] && !hit; i++) {
         char *e = evidence[i] ? kb_realpath(evidence[i], NULL) : NULL;
         if (e == NULL)
             continue;
