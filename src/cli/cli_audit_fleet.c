@@ -22,6 +22,7 @@ typedef struct fleet {
     fleet_format format;
     FILE *out;
     FILE *details;           /* text: the not-compliant targets' reports, written after the table */
+    bool inline_details;     /* text: no temporary file could be had: each report follows its line */
     bool color, progress;
     int exit_code;
     report_totals totals;
@@ -59,12 +60,17 @@ static int text(fleet *f, const cli_outcome *oc, const report_audit_opts *ro, kb
         return report_audit_error_line(ro->target, oc->nerrors ? oc->errors[0].problem : oc->message, f->out, err);
     if (report_audit_summary_line(&oc->res, ro->target, f->out, err) != 0)
         return -1;
-    if (f->details == NULL || oc->res.verdict != AUDIT_NOT_COMPLIANT)
+    FILE *to = f->inline_details ? f->out : f->details;
+    if (to == NULL || oc->res.verdict != AUDIT_NOT_COMPLIANT)
         return 0;
     report_audit_opts full = *ro;
     full.color = f->color;
-    fputc('\n', f->details);
-    return report_audit_text(&oc->res, &full, f->details, err);
+    fputc('\n', to);
+    if (report_audit_text(&oc->res, &full, to, err) != 0)
+        return -1;
+    if (f->inline_details)
+        fputc('\n', to);
+    return 0;
 }
 
 static int render(fleet *f, size_t i, const cli_outcome *oc, kb_error *err)
@@ -169,10 +175,10 @@ int cli_audit_fleet(const audit_cli_opts *o, const kbdb *db)
         kb_stream_text(f.out);
         f.color = report_color_wanted(fileno(f.out), o->no_color);
         /* held in a temporary file, not in memory: a fleet can have many not-compliant hosts */
-        if (!o->quiet && (f.details = tmpfile()) == NULL) {
-            cli_cmd_errorf("audit", "cannot create a temporary file for the reports: %s", strerror(errno));
-            rc = -1;
-        }
+        /* (msvcrt's tmpfile creates it in the root of the drive, which a user who is not an
+         * administrator may not write: the reports then follow their lines instead) */
+        if (!o->quiet && (f.details = tmpfile()) == NULL)
+            f.inline_details = true;
     } else if (f.format == FLEET_JUNIT) {
         rc = report_junit_begin(f.out, &err);
     } else if (f.format == FLEET_JSON) {
