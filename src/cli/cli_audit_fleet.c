@@ -1,11 +1,23 @@
 /* `kbaudit audit` over several targets: each target is audited on a worker (cli_pool), and
  * the main thread writes its report in the order given as soon as it and all before it are
  * done, so the output does not depend on timing and a JSON Lines consumer sees each line as
- * early as the order allows. Only a few targets are held at once (cli_pool's window). */
+ * early as the order allows. Only a few targets are held at once (cli_pool's window).
+ *
+ * What the workers share, and why that is safe: the knowledge base, only read (kbdb's
+ * queries take a const kbdb and keep no cache); libxml2, which reads the .mum manifests,
+ * initialised here before any worker starts, and whose error handlers (set around each
+ * parse by src/mum) are per thread in a libxml2 built with threads, as Debian's is (the
+ * Windows build's is not: it audits one target at a time, cli_pool_win32.c). Nothing on
+ * a worker's path keeps static state: strtok is used only while the knowledge base loads,
+ * time is formatted with gmtime_r, and getenv (NO_COLOR) is read by the main thread.
+ * Workers print nothing: every line on standard error comes from the main thread, in order.
+ * (ThreadSanitizer found no race in a run over every scenario tree with -j 4.) */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libxml/parser.h>
 
 #include "cli.h"
 #include "cli_audit.h"
@@ -185,6 +197,7 @@ int cli_audit_fleet(const audit_cli_opts *o, const kbdb *db)
         rc = fputs("[\n", f.out) == EOF ? kb_error_set(&err, KB_ERR_IO, "cannot write the report") : 0;
     }
     f.progress = o->targets.n > 3 && isatty(fileno(stderr));
+    xmlInitParser();   /* once, before the workers: libxml2 asks for it in threaded programs */
     cli_pool_job job = {
         .n = o->targets.n,
         .jobs = o->jobs ? o->jobs : cli_pool_default_jobs(),
