@@ -166,9 +166,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
     return 0;
 }
 
-/* The report's destination: -o FILE or standard output. NULL (the message printed) when it
- * cannot be created. */
-static FILE *open_output(const audit_cli_opts *o)
+FILE *cli_audit_open_output(const audit_cli_opts *o)
 {
     FILE *out = o->output ? kb_fopen_write(o->output) : stdout;
     if (out == NULL)
@@ -176,9 +174,7 @@ static FILE *open_output(const audit_cli_opts *o)
     return out;
 }
 
-/* Closes what open_output gave after a writer returned R2 (ERR its message); returns 0 or
- * EXIT_USAGE (the message printed). */
-static int close_output(const audit_cli_opts *o, FILE *out, int r2, const kb_error *err)
+int cli_audit_close_output(const audit_cli_opts *o, FILE *out, int r2, const kb_error *err)
 {
     int closed = out != stdout ? fclose(out) : fflush(out);
     if (r2 == 0 && closed == 0)
@@ -208,7 +204,7 @@ static report_audit_opts report_opts(const audit_cli_opts *o, const kbdb *db)
 static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db, const cli_updates *u,
                   const audit_updates *m)
 {
-    FILE *out = open_output(o);
+    FILE *out = cli_audit_open_output(o);
     if (out == NULL)
         return EXIT_USAGE;
     report_audit_opts ro = report_opts(o, db);
@@ -229,7 +225,7 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
         r2 = report_audit_junit(r, &ro, out, &err);
     else
         r2 = report_audit_text(r, &ro, out, &err);
-    return close_output(o, out, r2, &err);
+    return cli_audit_close_output(o, out, r2, &err);
 }
 
 /* Exit 3 with --format json or junit: CI still finds a document, which says why there is no
@@ -239,14 +235,14 @@ static int render_error(const audit_cli_opts *o, const cli_outcome *oc, const kb
     bool json = strcmp(o->format, "json") == 0;
     if (!json && strcmp(o->format, "junit") != 0)
         return 0;
-    FILE *out = open_output(o);
+    FILE *out = cli_audit_open_output(o);
     if (out == NULL)
         return EXIT_USAGE;
     report_audit_opts ro = report_opts(o, db);
     kb_error err = {0};
     int r2 = json ? report_audit_error_json(oc->errors, oc->nerrors, &ro, out, &err)
                   : report_audit_error_junit(oc->errors, oc->nerrors, &ro, out, &err);
-    return close_output(o, out, r2, &err);
+    return cli_audit_close_output(o, out, r2, &err);
 }
 
 /* With --updates, reads the packages and matches them to the plan before rendering. A folder

@@ -4,6 +4,7 @@
 #define KBAUDIT_CLI_AUDIT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cli_target.h"
 #include "kbaudit/audit.h"
@@ -21,6 +22,12 @@ typedef struct audit_cli_opts {
  * written in the order given. Returns the highest of the targets' exit codes, or EXIT_USAGE
  * when the report cannot be written. */
 int cli_audit_fleet(const audit_cli_opts *o, const kbdb *db);
+/* The report's destination: -o FILE or standard output. NULL (the message printed) when it
+ * cannot be created. */
+FILE *cli_audit_open_output(const audit_cli_opts *o);
+/* Closes what cli_audit_open_output gave after the writers returned R2 (ERR their message);
+ * returns 0 or EXIT_USAGE (the message printed). */
+int cli_audit_close_output(const audit_cli_opts *o, FILE *out, int r2, const kb_error *err);
 /* The baseline's name in reports. */
 const char *cli_audit_baseline_name(const audit_cli_opts *o);
 

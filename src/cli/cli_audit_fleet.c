@@ -37,6 +37,7 @@ typedef struct fleet {
     bool inline_details;     /* text: no temporary file could be had: each report follows its line */
     bool color, progress;
     int exit_code;
+    size_t documents;        /* json: written so far (a comma before each but the first) */
     report_totals totals;
     kb_error err;            /* the first write error */
     bool write_failed;
@@ -94,13 +95,15 @@ static int render(fleet *f, size_t i, const cli_outcome *oc, kb_error *err)
         .baseline = cli_audit_baseline_name(f->o),
         .compact = f->format == FLEET_JSONL,
     };
+    if (oc->code == EXIT_USAGE)
+        return 0;   /* --live where it cannot run: a usage error, on standard error only */
     switch (f->format) {
     case FLEET_TEXT: return text(f, oc, &ro, err);
     case FLEET_JUNIT:
         return oc->audited ? report_audit_junit_suite(&oc->res, &ro, f->out, err)
                            : report_audit_error_junit_suite(oc->errors, oc->nerrors, &ro, f->out, err);
     case FLEET_JSON:
-        if (i > 0 && fputs(",\n", f->out) == EOF)
+        if (f->documents++ > 0 && fputs(",\n", f->out) == EOF)
             return kb_error_set(err, KB_ERR_IO, "cannot write the report");
         /* fall through: the same documents, in an array */
     case FLEET_JSONL: break;
@@ -176,11 +179,8 @@ static int text_tail(fleet *f, kb_error *err)
 int cli_audit_fleet(const audit_cli_opts *o, const kbdb *db)
 {
     fleet f = {.o = o, .db = db, .format = format_of(o->format)};
-    f.out = o->output ? kb_fopen_write(o->output) : stdout;
-    if (f.out == NULL) {
-        cli_cmd_errorf("audit", "cannot write %s: %s", o->output, strerror(errno));
+    if ((f.out = cli_audit_open_output(o)) == NULL)
         return EXIT_USAGE;
-    }
     kb_error err = {0};
     int rc = 0;
     if (f.format == FLEET_TEXT) {
@@ -221,12 +221,7 @@ int cli_audit_fleet(const audit_cli_opts *o, const kbdb *db)
         rc = fputs("]\n", f.out) == EOF ? kb_error_set(&err, KB_ERR_IO, "cannot write the report") : 0;
     if (f.details)
         fclose(f.details);
-    int closed = f.out != stdout ? fclose(f.out) : fflush(f.out);
-    if (rc != 0 || closed != 0) {
-        if (err.msg[0] || closed != 0)
-            cli_cmd_errorf("audit", "cannot write the report%s%s: %s", o->output ? " to " : "",
-                           o->output ? o->output : "", err.msg[0] ? err.msg : strerror(errno));
+    if (cli_audit_close_output(o, f.out, rc, &err) != 0)
         return EXIT_USAGE;
-    }
     return f.exit_code;
 }

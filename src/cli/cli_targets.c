@@ -201,10 +201,9 @@ static int option_line(const line_ctx *c, cli_target_list *l, char *s)
         if (!known)
             return cli_usage_error(c->cmd, "%s:%lu: '%s' is not a target option (--root, --software, --system, "
                                            "--systeminfo, --qfe, --live)", c->file, c->line, w[i]);
-        if (strcmp(w[i], "--live") == 0) {
-            rc = cli_targets_add(c->cmd, l, w[i], NULL);
-            continue;
-        }
+        if (strcmp(w[i], "--live") == 0)   /* the running system is never one of a list */
+            return cli_usage_error(c->cmd, "%s:%lu: --live cannot be in a targets file: it audits the running "
+                                           "system alone", c->file, c->line);
         if (i + 1 >= n)
             return cli_usage_error(c->cmd, "%s:%lu: %s needs a path", c->file, c->line, w[i]);
         const char *path = resolve(l, c->dir, w[i + 1]);

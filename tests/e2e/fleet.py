@@ -234,7 +234,8 @@ check(p.returncode == 0 and b"6 of 6: " in seen and b"\r" in seen, f"progress on
 bad = os.path.join(work, "bad-targets.txt")
 for content, what in (("--root\n", "needs a path"), ("--bogus x\n", "not a target option"),
                       ("--system x\n", "on the same line"), ('--root "x\n', "quote"),
-                      ("# nothing\n", "names no target"), ("a\0b\n", "NUL"), ("x" * 9000 + "\n", "longer")):
+                      ("# nothing\n", "names no target"), ("a\0b\n", "NUL"), ("x" * 9000 + "\n", "longer"),
+                      ("--live\n", "--live cannot be in a targets file")):
     with open(bad, "w") as f:
         f.write(content)
     r = run("--targets", bad)
@@ -247,6 +248,7 @@ for args, what in ((["--root", by_code[0], "--root", by_code[1], "--updates", wo
                    (["--qfe", sysinfo], "--qfe needs --systeminfo"),
                    (["--software", "a", "--root", by_code[0], "--system", "b"], "--system"),
                    (["--live", "--root", by_code[0]], "cannot be combined"),
+                   (["--live", "--format", "jsonl"], "kbaudit.exe"),
                    (["--root", by_code[0], "--root", work, "-o", os.path.join(work, "x.json")], "read-only")):
     r = run(*args)
     check(r.returncode == 2 and what in r.stderr and r.stdout == "", f"audit {args}: {r.returncode} {r.stderr!r}")
