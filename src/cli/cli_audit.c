@@ -11,7 +11,6 @@
 #include "cli_audit.h"
 #include "cli_audit_target.h"
 #include "kbaudit/outfile.h"
-#include "cli_pool.h"
 #include "cli_target.h"
 #include "cli_updates.h"
 #include "kbaudit/audit.h"
