@@ -193,7 +193,8 @@ static int option_line(const line_ctx *c, cli_target_list *l, char *s)
     char *w[16];
     size_t n;
     int rc = words(c, s, w, sizeof w / sizeof w[0], &n);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    /* option and path in pairs: --live, the only option without a path, is refused */
+    for (size_t i = 0; rc == 0 && i < n; i += 2) {
         static const char *const with_value[] = {"--root", "--software", "--system", "--systeminfo", "--qfe"};
         bool known = strcmp(w[i], "--live") == 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0] && !known; k++)
@@ -212,7 +213,6 @@ static int option_line(const line_ctx *c, cli_target_list *l, char *s)
             return EXIT_USAGE;
         }
         rc = cli_targets_add(c->cmd, l, w[i], path);
-        i++;
     }
     return rc;
 }
