@@ -5,8 +5,13 @@
 
 #include "cli_pool.h"
 
-int cli_pool_run(const cli_pool_job *job)
+int cli_pool_run(const cli_pool_job *given)
 {
+    /* no more workers than items: the rest would only wait */
+    cli_pool_job capped = *given;
+    if (capped.jobs > capped.n)
+        capped.jobs = capped.n ? (unsigned)capped.n : 1;
+    const cli_pool_job *job = &capped;
     size_t window = job->jobs > 1 ? 2 * (size_t)job->jobs : 1;
     if (window > job->n && job->n > 0)
         window = job->n;
