@@ -72,7 +72,7 @@ int report_audit_error_junit_suite(const report_evidence_error *e, size_t n, con
 int report_junit_end(FILE *out, kb_error *err);
 
 /* Several targets as text: one line per target, "TARGET: VERDICT: summary" (the verdict
- * line, and the KBs of the missing requirements), or "TARGET: ERROR: problem" for evidence
+ * line, and the KBs of the missing and the pending requirements), or "TARGET: ERROR: problem" for evidence
  * that could not be read; and a totals line. */
 int report_audit_summary_line(const audit_result *r, const char *target, FILE *out, kb_error *err);
 int report_audit_error_line(const char *target, const char *problem, FILE *out, kb_error *err);

@@ -21,20 +21,28 @@ static int flush_line(kb_buf *b, FILE *out, kb_error *err)
     return rc;
 }
 
-int report_audit_summary_line(const audit_result *r, const char *target, FILE *out, kb_error *err)
+/* "; missing: KB1, KB2" for the requirements of status ST (nothing when none). */
+static int kbs_of(kb_buf *b, const audit_result *r, audit_status st, const char *label)
 {
-    char line[1024], kb[16];
-    kb_buf b = KB_BUF_INIT;
-    /* the verdict line says build, counts and reboot; the KBs say what is missing */
-    int rc = put_target(&b, target) || report_clean(&b, report_audit_verdict_line(r, line, sizeof line), false);
-    const char *sep = "; missing: ";
+    char kb[16];
+    const char *sep = label;
+    int rc = 0;
     for (size_t i = 0; i < r->nreqs && rc == 0; i++) {
-        if (r->reqs[i].status != AUDIT_MISSING || report_kb(r->reqs[i].kb, kb) == NULL)
+        if (r->reqs[i].status != st || report_kb(r->reqs[i].kb, kb) == NULL)
             continue;
-        rc = kb_buf_printf(&b, "%s%s", sep, kb);
+        rc = kb_buf_printf(b, "%s%s", sep, kb);
         sep = ", ";
     }
-    if (rc) {
+    return rc;
+}
+
+int report_audit_summary_line(const audit_result *r, const char *target, FILE *out, kb_error *err)
+{
+    char line[1024];
+    kb_buf b = KB_BUF_INIT;
+    /* the verdict line says build, counts and reboot; the KBs say what is missing or pending */
+    if (put_target(&b, target) || report_clean(&b, report_audit_verdict_line(r, line, sizeof line), false) ||
+        kbs_of(&b, r, AUDIT_MISSING, "; missing: ") || kbs_of(&b, r, AUDIT_PENDING, "; pending: ")) {
         kb_buf_free(&b);
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory while writing the report");
     }

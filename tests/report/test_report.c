@@ -740,6 +740,14 @@ static void test_several_targets(void **state)
     assert_string_equal(text, "/mnt/a: NOT COMPLIANT: build 6002, 3 requirements missing; "
                               "missing: KB4493730, KB4474419, KB4493471\n");
     free(text);
+    audit_requirement staged[3];
+    memcpy(staged, reqs_missing, sizeof staged);
+    staged[1].status = AUDIT_PENDING;
+    nc.reqs = staged;
+    CAPTURE(text, n, report_audit_summary_line(&nc, "/mnt/a", out, &err));
+    assert_string_equal(text, "/mnt/a: NOT COMPLIANT: build 6002, 2 requirements missing, 1 requirement pending; "
+                              "missing: KB4493730, KB4493471; pending: KB4474419\n");
+    free(text);
     CAPTURE(text, n, report_audit_summary_line(&ok, "/mnt/b", out, &err));
     assert_string_equal(text, "/mnt/b: COMPLIANT: build 6003, all 3 requirements satisfied\n");
     free(text);
