@@ -17,6 +17,7 @@ typedef struct kb_json {
     bool first[JSON_MAX_DEPTH + 1];   /* nothing written yet at this level */
     bool after_key;           /* a key was written: the next value goes on its line */
     bool failed;              /* out of memory or nesting too deep */
+    bool compact;             /* one line, no spaces (JSON Lines): set after json_init */
 } kb_json;
 
 void json_init(kb_json *j);

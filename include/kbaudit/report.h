@@ -27,7 +27,18 @@ typedef struct report_audit_opts {
     const char *updates_dir;
     const audit_package *packages;
     const audit_updates *updates;
+    bool compact;             /* json: the whole document on one line (--format jsonl) */
 } report_audit_opts;
+
+/* One reason why a target's evidence could not be audited (exit 3): `problem` is the whole
+ * message, as standard error shows it; the other fields are what is known of where. */
+typedef struct report_evidence_error {
+    const char *file;         /* the evidence file; NULL when not known */
+    const char *key;          /* the registry key or value ("SOFTWARE\...\Packages"); NULL */
+    bool has_offset;
+    uint64_t offset;          /* the offset in the file of the bad structure */
+    const char *problem;
+} report_evidence_error;
 
 /* Text for people: the verdict line first, then build, requirements, plan, reboot, rollup
  * level, ESU, warnings. Strings from the evidence are printed with control characters
@@ -41,6 +52,35 @@ int report_audit_json(const audit_result *r, const report_audit_opts *o, FILE *o
 /* JUnit XML (libxml2 xmlwriter): one testsuite for the host; one testcase for the build,
  * one per requirement and one for the pending reboot. docs/json-output.md, "JUnit". */
 int report_audit_junit(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
+
+/* Exit 3 still gives CI a document (docs/json-output.md, "When the evidence is unreadable"):
+ * JSON with verdict "inconclusive", exit_code 3 and the errors; JUnit with one testcase in
+ * error. */
+int report_audit_error_json(const report_evidence_error *e, size_t n, const report_audit_opts *o, FILE *out,
+                            kb_error *err);
+int report_audit_error_junit(const report_evidence_error *e, size_t n, const report_audit_opts *o, FILE *out,
+                             kb_error *err);
+
+/* Several targets in one JUnit document: report_junit_begin, then per target one
+ * <testsuite> element (report_audit_junit_suite or report_audit_error_junit_suite), then
+ * report_junit_end. <testsuites> carries no totals: they are not known until the end, and
+ * each <testsuite> has its own. */
+int report_junit_begin(FILE *out, kb_error *err);
+int report_audit_junit_suite(const audit_result *r, const report_audit_opts *o, FILE *out, kb_error *err);
+int report_audit_error_junit_suite(const report_evidence_error *e, size_t n, const report_audit_opts *o,
+                                   FILE *out, kb_error *err);
+int report_junit_end(FILE *out, kb_error *err);
+
+/* Several targets as text: one line per target, "TARGET: VERDICT: summary" (the verdict
+ * line, and the KBs of the missing and the pending requirements), or "TARGET: ERROR: problem" for evidence
+ * that could not be read; and a totals line. */
+int report_audit_summary_line(const audit_result *r, const char *target, FILE *out, kb_error *err);
+int report_audit_error_line(const char *target, const char *problem, FILE *out, kb_error *err);
+typedef struct report_totals {
+    size_t targets, compliant, not_compliant, inconclusive, not_covered, unreadable, other;
+    int exit_code;
+} report_totals;
+int report_audit_totals_line(const report_totals *t, FILE *out, kb_error *err);
 
 /* Install scripts for the box (docs/json-output.md, "Install scripts"): `wusa.exe FILE /quiet
  * /norestart` per step in plan order, each exit code checked (0 and 3010 installed, 2359302

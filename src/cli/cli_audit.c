@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_audit.h"
+#include "cli_audit_target.h"
 #include "kbaudit/outfile.h"
 #include "cli_target.h"
 #include "cli_updates.h"
@@ -17,11 +19,11 @@
 #include "kbaudit/report.h"
 
 const char cli_audit_help[] =
-    "usage: kbaudit audit (--live | --root DIR | --software FILE [--system FILE] |\n"
-    "                      --systeminfo FILE [--qfe FILE])\n"
-    "                     [--format text|json|junit|cmd|ps1] [--updates DIR] [-o FILE]\n"
-    "                     [--db FILE]\n"
+    "usage: kbaudit audit (--live | TARGET...) [--format text|json|jsonl|junit|cmd|ps1]\n"
+    "                     [--updates DIR] [-o FILE] [--db FILE] [-j N]\n"
     "                     [--baseline default|latest] [--no-color] [-q]\n"
+    "  TARGET: --root DIR | --software FILE [--system FILE] | --systeminfo FILE [--qfe FILE]\n"
+    "          | --targets FILE\n"
     "\n"
     "Say whether a Windows Server 2008 SP2 system is at build 6002 or 6003, which of the\n"
     "updates that build 6003 needs are missing (servicing stack KB4493730 or later, SHA-2\n"
@@ -31,34 +33,50 @@ const char cli_audit_help[] =
     "\n"
     "  --live            the running Windows system this runs on (the Windows build,\n"
     "                    kbaudit.exe; run it from an elevated prompt): the registry through\n"
-    "                    the Windows API in its 64-bit view, the files of %SystemRoot%\n"
+    "                    the Windows API in its 64-bit view, the files of %SystemRoot%;\n"
+    "                    not combined with other targets\n"
     "  --root DIR        the root of a mounted Windows volume (read-only, nothing outside DIR)\n"
     "  --software FILE   a SOFTWARE hive file; file evidence is then unavailable\n"
-    "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
+    "  --system FILE     the SYSTEM hive that goes with the --software right before (or after) it\n"
     "  --systeminfo FILE the saved output of `systeminfo` (LIST or CSV; UTF-8, UTF-16LE or an\n"
     "                    OEM code page; docs/sysinfo.md): a package list, which cannot show\n"
     "                    CBS states, file versions or a pending reboot, so the verdict is at\n"
     "                    best inconclusive\n"
     "  --qfe FILE        the saved output of `wmic qfe list full`, `wmic qfe` or Get-HotFix\n"
-    "                    (list, table or CSV) for the same host, added to its hotfix list\n"
-    "  --format FMT      text (default), json (docs/json-output.md) or junit (JUnit XML);\n"
+    "                    (list, table or CSV) for the same host (right before or after its\n"
+    "                    --systeminfo), added to its hotfix list\n"
+    "  --targets FILE    one target a line: a bare path (a --root folder) or target options as\n"
+    "                    above (\"--software S --system Y\", paths with blanks in double quotes);\n"
+    "                    '#' starts a comment line; relative paths are relative to FILE's folder;\n"
+    "                    '-' reads standard input (paths relative to the current folder)\n"
+    "  --format FMT      text (default), json (docs/json-output.md), jsonl (one JSON document\n"
+    "                    per target, one line each) or junit (JUnit XML);\n"
     "                    with --updates also cmd or ps1: a script for the server that runs\n"
     "                    wusa.exe FILE /quiet /norestart per step in plan order, checks each\n"
     "                    exit code (0, 3010 restart needed, 2359302 already installed; anything\n"
     "                    else stops it) and restarts at each reboot point (run it again after)\n"
     "  --updates DIR     match the plan's updates to the .msu files in DIR by their content\n"
     "                    (KB, Windows version, architecture): steps with no file, files for\n"
-    "                    another Windows or architecture, superseded files (docs/msu.md)\n"
+    "                    another Windows or architecture, superseded files (docs/msu.md);\n"
+    "                    one target only\n"
     "  -o, --output FILE write the report to FILE (refused inside the evidence: under --root,\n"
-    "                    or onto a hive given as evidence)\n"
+    "                    or onto a file given as evidence)\n"
+    "  -j, --jobs N      audit up to N targets at once (default: the number of processors;\n"
+    "                    the Windows build audits one at a time); the output is the same\n"
     "  --db FILE         use this knowledge base (XML or gzip) instead of the embedded one\n"
     "  --baseline B      default: the database's \"build 6003 ready\" requirements;\n"
     "                    latest: also require the newest rollup the database knows\n"
     "  --no-color        no colour (text is coloured only on a terminal, and never when the\n"
     "                    NO_COLOR environment variable is set)\n"
-    "  -q, --quiet       text: print only the verdict line\n"
+    "  -q, --quiet       text: print only the verdict line (several targets: only the table)\n"
     "\n"
-    "Exit status:\n"
+    "Several targets (or --targets, or --format jsonl) make one report of all of them, in the\n"
+    "order given: text has a line per target, then the reports of the not-compliant ones, then\n"
+    "totals; json an array of documents; jsonl a line per target; junit a testsuite per target.\n"
+    "A target that cannot be read does not stop the others. On a terminal, standard error\n"
+    "shows \"n of N: target\" while more than 3 targets run.\n"
+    "\n"
+    "Exit status (several targets: the highest of the targets' statuses, so 4 > 3 > 1 > 0):\n"
     "  0  compliant: the requirements hold, the files are at build 6003, no reboot pending\n"
     "  1  not compliant (a requirement missing or pending, build 6002, a reboot pending),\n"
     "     or inconclusive (compliance cannot be shown from the evidence given)\n"
@@ -66,15 +84,25 @@ const char cli_audit_help[] =
     "  3  evidence unreadable: systeminfo/qfe text that cannot be read for certain, no readable SOFTWARE hive (--live: HKLM\\SOFTWARE cannot be\n"
     "     opened), a SYSTEM hive that is there but unreadable, or a corrupt key or value the\n"
     "     audit depends on (or one of the wrong type); keys or files refused because kbaudit\n"
-    "     is not elevated are not exit 3: the verdict is then inconclusive (exit 1)\n"
+    "     is not elevated are not exit 3: the verdict is then inconclusive (exit 1); with\n"
+    "     --format json or junit a document still says why (verdict inconclusive, errors)\n"
     "  4  not covered: the target is not Windows Server 2008 SP2 (e.g. 2008 R2, Vista)\n";
 
-typedef struct audit_cli_opts {
-    cli_target_opts target;
-    const char *format, *output, *db, *updates;
-    audit_options audit;
-    bool no_color, quiet;
-} audit_cli_opts;
+const char *cli_audit_baseline_name(const audit_cli_opts *o)
+{
+    return o->audit.baseline == AUDIT_BASELINE_LATEST ? "latest" : "default";
+}
+
+static int parse_jobs(const char *s, unsigned *jobs)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > 1024 || s[0] == '-' || s[0] == '+')
+        return cli_usage_error("audit", "-j takes a number of workers from 1 to 1024, not '%s'", s);
+    *jobs = (unsigned)v;
+    return 0;
+}
 
 static int parse(int argc, char **argv, audit_cli_opts *o)
 {
@@ -84,22 +112,25 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         {"output", required_argument, NULL, 'o'},   {"db", required_argument, NULL, 'd'},
         {"baseline", required_argument, NULL, 'b'}, {"no-color", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"updates", required_argument, NULL, 'u'},
-        {"systeminfo", required_argument, NULL, 'I'}, {"qfe", required_argument, NULL, 'Q'},
+        {"updates", required_argument, NULL, 'u'},  {"systeminfo", required_argument, NULL, 'S'},
+        {"qfe", required_argument, NULL, 'Q'},      {"targets", required_argument, NULL, 'T'},
+        {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = "text";
     optind = 0;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+o:q", longopts, NULL)) != -1) {
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "+o:qj:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r': o->target.root = optarg; break;
-        case 'L': o->target.live = true; break;
-        case 's': o->target.software = optarg; break;
-        case 'y': o->target.system = optarg; break;
-        case 'I': o->target.systeminfo = optarg; break;
-        case 'Q': o->target.qfe = optarg; break;
+        case 'r': rc = cli_targets_add("audit", &o->targets, "--root", optarg); break;
+        case 'L': rc = cli_targets_add("audit", &o->targets, "--live", NULL); break;
+        case 's': rc = cli_targets_add("audit", &o->targets, "--software", optarg); break;
+        case 'y': rc = cli_targets_add("audit", &o->targets, "--system", optarg); break;
+        case 'S': rc = cli_targets_add("audit", &o->targets, "--systeminfo", optarg); break;
+        case 'Q': rc = cli_targets_add("audit", &o->targets, "--qfe", optarg); break;
+        case 'T': rc = cli_targets_read("audit", &o->targets, optarg); break;
+        case 'j': rc = parse_jobs(optarg, &o->jobs); break;
         case 'f': o->format = optarg; break;
         case 'o': o->output = optarg; break;
         case 'd': o->db = optarg; break;
@@ -117,37 +148,73 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         default: return cli_usage_error("audit", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
+    if (rc)
+        return rc;
     if (optind < argc)
         return cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
     bool script = strcmp(o->format, "cmd") == 0 || strcmp(o->format, "ps1") == 0;
     if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0 && strcmp(o->format, "junit") != 0 &&
-        !script)
-        return cli_usage_error("audit", "--format must be text, json, junit, cmd or ps1");
+        strcmp(o->format, "jsonl") != 0 && !script)
+        return cli_usage_error("audit", "--format must be text, json, jsonl, junit, cmd or ps1");
     if (script && o->updates == NULL)
         return cli_usage_error("audit", "--format %s writes an install script: it needs --updates DIR", o->format);
+    if ((rc = cli_targets_finish("audit", &o->targets)) != 0)
+        return rc;
+    bool several = o->targets.n > 1 || o->targets.from_file;
+    if (several && (script || o->updates))
+        return cli_usage_error("audit", "--updates and --format cmd/ps1 plan one server: give one target");
+    for (size_t i = 0; i < o->targets.n; i++)
+        if (cli_output_hits_evidence(&o->targets.items[i], o->output))
+            return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only",
+                                   o->output);
     return 0;
+}
+
+FILE *cli_audit_open_output(const audit_cli_opts *o)
+{
+    FILE *out = o->output ? kb_fopen_write(o->output) : stdout;
+    if (out == NULL)
+        cli_cmd_errorf("audit", "cannot write %s: %s", o->output, strerror(errno));
+    return out;
+}
+
+int cli_audit_close_output(const audit_cli_opts *o, FILE *out, int r2, const kb_error *err)
+{
+    int closed = out != stdout ? fclose(out) : fflush(out);
+    if (r2 == 0 && closed == 0)
+        return 0;
+    /* the writer's own message already says "cannot write the report" */
+    if (r2 != 0 && strncmp(err->msg, "cannot write the report", 23) == 0)
+        cli_cmd_errorf("audit", "%s%s%s", err->msg, o->output ? ": " : "", o->output ? o->output : "");
+    else
+        cli_cmd_errorf("audit", "cannot write the report%s%s: %s", o->output ? " to " : "",
+                       o->output ? o->output : "", r2 != 0 ? err->msg : strerror(errno));
+    return EXIT_USAGE;
+}
+
+static report_audit_opts report_opts(const audit_cli_opts *o, const kbdb *db)
+{
+    report_audit_opts ro = {
+        .quiet = o->quiet,
+        .target = o->targets.labels[0],
+        .database = db->name,
+        .baseline = cli_audit_baseline_name(o),
+        .updates_dir = o->updates,
+    };
+    return ro;
 }
 
 /* Renders into the output; returns 0 or EXIT_USAGE (the message is printed). */
 static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db, const cli_updates *u,
                   const audit_updates *m)
 {
-    FILE *out = o->output ? kb_fopen_write(o->output) : stdout;
-    if (out == NULL) {
-        cli_cmd_errorf("audit", "cannot write %s: %s", o->output, strerror(errno));
+    FILE *out = cli_audit_open_output(o);
+    if (out == NULL)
         return EXIT_USAGE;
-    }
-    report_audit_opts ro = {
-        .color = report_color_wanted(fileno(out), o->no_color),
-        .quiet = o->quiet,
-        .target = o->target.live ? "live system" : o->target.root ? o->target.root
-                  : o->target.systeminfo ? o->target.systeminfo : o->target.software,
-        .database = db->name,
-        .baseline = o->audit.baseline == AUDIT_BASELINE_LATEST ? "latest" : "default",
-        .updates_dir = o->updates,
-        .packages = u ? u->packages : NULL,
-        .updates = m,
-    };
+    report_audit_opts ro = report_opts(o, db);
+    ro.color = report_color_wanted(fileno(out), o->no_color);
+    ro.packages = u ? u->packages : NULL;
+    ro.updates = m;
     kb_error err = {0};
     int r2;
     if (strcmp(o->format, "text") == 0)
@@ -162,17 +229,24 @@ static int render(const audit_cli_opts *o, const audit_result *r, const kbdb *db
         r2 = report_audit_junit(r, &ro, out, &err);
     else
         r2 = report_audit_text(r, &ro, out, &err);
-    int closed = out != stdout ? fclose(out) : fflush(out);
-    if (r2 != 0 || closed != 0) {
-        /* the writer's own message already says "cannot write the report" */
-        if (r2 != 0 && strncmp(err.msg, "cannot write the report", 23) == 0)
-            cli_cmd_errorf("audit", "%s%s%s", err.msg, o->output ? ": " : "", o->output ? o->output : "");
-        else
-            cli_cmd_errorf("audit", "cannot write the report%s%s: %s", o->output ? " to " : "",
-                           o->output ? o->output : "", r2 != 0 ? err.msg : strerror(errno));
+    return cli_audit_close_output(o, out, r2, &err);
+}
+
+/* Exit 3 with --format json or junit: CI still finds a document, which says why there is no
+ * verdict (the other formats have only the line on standard error). Returns 0 or EXIT_USAGE. */
+static int render_error(const audit_cli_opts *o, const cli_outcome *oc, const kbdb *db)
+{
+    bool json = strcmp(o->format, "json") == 0;
+    if (!json && strcmp(o->format, "junit") != 0)
+        return 0;
+    FILE *out = cli_audit_open_output(o);
+    if (out == NULL)
         return EXIT_USAGE;
-    }
-    return 0;
+    report_audit_opts ro = report_opts(o, db);
+    kb_error err = {0};
+    int r2 = json ? report_audit_error_json(oc->errors, oc->nerrors, &ro, out, &err)
+                  : report_audit_error_junit(oc->errors, oc->nerrors, &ro, out, &err);
+    return cli_audit_close_output(o, out, r2, &err);
 }
 
 /* With --updates, reads the packages and matches them to the plan before rendering. A folder
@@ -208,48 +282,38 @@ int cli_audit(int argc, char **argv)
         return 0;
     audit_cli_opts o;
     int rc = parse(argc, argv, &o);
-    if (rc)
+    if (rc) {
+        cli_targets_free(&o.targets);
         return rc;
-    if (cli_output_hits_evidence(&o.target, o.output))
-        return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only",
-                               o.output);
+    }
     /* the knowledge base first: a bad --db is a usage error whatever the evidence */
     kbdb *db = NULL;
     kb_error err = {0};
     if ((o.db ? kbdb_load_file(o.db, 0, &db, &err) : kbdb_load_embedded(&db, &err)) != 0) {
         cli_cmd_errorf("audit", "bad knowledge base: %s", err.msg);
+        cli_targets_free(&o.targets);
         return EXIT_USAGE;
     }
-    kb_target *t = NULL;
-    kb_facts f;
-    rc = cli_gather_facts("audit", &o.target, &t, &f);
-    if (rc) {
-        kbdb_free(db);
-        return rc;
-    }
-    /* a corrupt structure the audit depends on (or an unreadable SYSTEM hive): no verdict */
-    const char *corrupt = facts_unreadable(&f);
-    if (corrupt) {
-        cli_cmd_errorf("audit", "evidence unreadable: %s", corrupt);
-        facts_free(&f);
-        target_close(t);
-        kbdb_free(db);
-        return EXIT_UNREADABLE;
-    }
-    audit_result res;
-    memset(&res, 0, sizeof res);
-    if (audit_run(&f, db, &o.audit, &res, &err) != 0) {
-        /* audit_run fails only on out of memory: not a verdict, so not 0, 1 or 4 */
-        cli_cmd_errorf("audit", "%s", err.msg[0] ? err.msg : "out of memory");
-        rc = EXIT_UNREADABLE;
+    if (o.targets.n > 1 || o.targets.from_file || strcmp(o.format, "jsonl") == 0) {
+        rc = cli_audit_fleet(&o, db);
     } else {
-        rc = render_with_updates(&o, &res, db);
-        if (rc == 0)
-            rc = res.exit_code;
+        cli_outcome oc;
+        cli_audit_target(&o.targets.items[0], db, &o.audit, &oc);
+        if (oc.code == EXIT_USAGE) {
+            rc = cli_usage_error("audit", "%s", oc.message ? oc.message : "out of memory");
+        } else if (!oc.audited) {
+            cli_cmd_errorf("audit", "%s", oc.message ? oc.message : "out of memory");
+            rc = render_error(&o, &oc, db);
+            if (rc == 0)
+                rc = oc.code;
+        } else {
+            rc = render_with_updates(&o, &oc.res, db);
+            if (rc == 0)
+                rc = oc.code;
+        }
+        cli_outcome_free(&oc);
     }
-    audit_result_free(&res);
-    facts_free(&f);
-    target_close(t);
     kbdb_free(db);
+    cli_targets_free(&o.targets);
     return rc;
 }

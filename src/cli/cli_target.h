@@ -11,8 +11,38 @@
 typedef struct cli_target_opts {
     bool live;
     const char *root, *software, *system;
-    const char *systeminfo, *qfe;   /* package-list evidence: text, not a target */
+    /* text an admin already has: the output of systeminfo, and of wmic qfe or Get-HotFix
+     * that goes with it (may be NULL). Package-list evidence, not a kb_target: its facts
+     * come from facts_gather_package_list. */
+    const char *systeminfo, *qfe;
 } cli_target_opts;
+
+/* The targets of one `kbaudit audit` run, in the order given (cli_targets.c). Each entry
+ * names one target: live, root, software (+ system) or systeminfo (+ qfe); `label` is how
+ * the reports name it. Paths read from a --targets file are owned by the list. */
+typedef struct cli_target_list {
+    cli_target_opts *items;
+    const char **labels;
+    size_t n, cap;
+    char **owned;
+    size_t nowned, capowned;
+    bool from_file;          /* a --targets FILE was given: a multi-target run even for one */
+    const char *pending, *pending_option;   /* a --system or --qfe given before its target */
+} cli_target_list;
+
+/* Adds what one option says to the list: "--root" DIR, "--software" FILE, "--system" FILE
+ * (to the last --software without one, or the next), "--systeminfo" FILE, "--qfe" FILE (to
+ * the last --systeminfo without one, or the next), "--live". Returns 0 or EXIT_USAGE (printed). */
+int cli_targets_add(const char *cmd, cli_target_list *l, const char *option, const char *value);
+/* Reads a --targets FILE (docs/kbaudit.1, "TARGETS FILE"): one target a line, as the options
+ * above ("--software S --system Y") or a bare path (a --root folder); blank lines and lines
+ * starting with '#' are skipped; relative paths are relative to the folder of FILE.
+ * Returns 0 or EXIT_USAGE (printed, with the file and line). */
+int cli_targets_read(const char *cmd, cli_target_list *l, const char *file);
+/* Checks the list once every option is in: something given, a --system or --qfe left
+ * without its file, --live alone. Returns 0 or EXIT_USAGE (printed). */
+int cli_targets_finish(const char *cmd, cli_target_list *l);
+void cli_targets_free(cli_target_list *l);
 
 /* Opens the target named by the options; returns 0, EXIT_USAGE or EXIT_UNREADABLE (the
  * message is printed). */

@@ -2,7 +2,7 @@
  * cli_<name>.c, which defines `int function(int argc, char **argv)` (argv[0] = the
  * subcommand's name; returns an exit code, see cli.h) and `const char help[]`.
  * Keep this list in the order `kbaudit --help` shows it. */
-KB_COMMAND(audit, cli_audit, cli_audit_help, "build 6002 or 6003? missing updates and their install order (text, JSON, JUnit)")
+KB_COMMAND(audit, cli_audit, cli_audit_help, "build 6002 or 6003? missing updates and their install order, for one host or many (text, JSON, JUnit)")
 KB_COMMAND(reg, cli_reg, cli_reg_help, "read registry hive files: get, ls, export, dump, info")
 KB_COMMAND(pe, cli_pe, cli_pe_help, "read the version resource of PE files (EXE, DLL, SYS)")
 KB_COMMAND(mum, cli_mum, cli_mum_help, "read servicing manifests (.mum) and count pending.xml operations")

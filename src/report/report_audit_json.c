@@ -204,21 +204,36 @@ static void esu(json_out *o, const audit_result *r)
     json_object_end(&o->j);
 }
 
+/* The members every document starts with, an audit's or an error's. */
+static void head(json_out *o, const report_audit_opts *opt, const char *verdict, int exit_code, const char *reason)
+{
+    json_init(&o->j);
+    o->j.compact = opt->compact;
+    json_object_begin(&o->j);
+    str(o, "kbaudit_version", KBAUDIT_VERSION);
+    str(o, "database", opt->database);
+    str(o, "baseline", opt->baseline);
+    str(o, "target", opt->target);
+    str(o, "verdict", verdict);
+    json_key(&o->j, "exit_code"), json_int(&o->j, exit_code);
+    str(o, "verdict_reason", reason);
+}
+
+static int finish(json_out *o, FILE *out, kb_error *err)
+{
+    json_object_end(&o->j);
+    int rc = json_write(&o->j, out);   /* fails too when building the document ran out of memory */
+    json_free(&o->j);
+    return rc ? kb_error_set(err, KB_ERR_IO, "cannot write the report") : 0;
+}
+
 int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE *out, kb_error *err)
 {
     static const report_audit_opts none = {0};
     if (opt == NULL)
         opt = &none;
     json_out o;
-    json_init(&o.j);
-    json_object_begin(&o.j);
-    str(&o, "kbaudit_version", KBAUDIT_VERSION);
-    str(&o, "database", opt->database);
-    str(&o, "baseline", opt->baseline);
-    str(&o, "target", opt->target);
-    str(&o, "verdict", audit_verdict_name(r->verdict));
-    json_key(&o.j, "exit_code"), json_int(&o.j, r->exit_code);
-    str(&o, "verdict_reason", r->verdict_reason);
+    head(&o, opt, audit_verdict_name(r->verdict), r->exit_code, r->verdict_reason);
     /* what kind of evidence, and what it cannot show (docs/json-output.md "evidence") */
     json_key(&o.j, "evidence");
     json_object_begin(&o.j);
@@ -251,8 +266,33 @@ int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE 
     esu(&o, r);
     report_updates_json(&o.j, r, opt);
     strings(&o, "warnings", r->warnings, r->nwarnings);
-    json_object_end(&o.j);
-    int rc = json_write(&o.j, out);   /* fails too when building the document ran out of memory */
-    json_free(&o.j);
-    return rc ? kb_error_set(err, KB_ERR_IO, "cannot write the report") : 0;
+    return finish(&o, out, err);
+}
+
+int report_audit_error_json(const report_evidence_error *e, size_t n, const report_audit_opts *opt, FILE *out,
+                            kb_error *err)
+{
+    static const report_audit_opts none = {0};
+    if (opt == NULL)
+        opt = &none;
+    /* the reason says what stderr says, so a dashboard showing only the reason is enough */
+    kb_buf reason = KB_BUF_INIT;
+    if (kb_buf_printf(&reason, "evidence unreadable: %s", n && e[0].problem ? e[0].problem : "unknown problem") != 0)
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory while writing the report");
+    json_out o;
+    head(&o, opt, audit_verdict_name(AUDIT_INCONCLUSIVE), 3, reason.data);
+    kb_buf_free(&reason);
+    json_key(&o.j, "errors");
+    json_array_begin(&o.j);
+    for (size_t i = 0; i < n; i++) {
+        json_object_begin(&o.j);
+        str(&o, "file", e[i].file);
+        str(&o, "key", e[i].key);
+        json_key(&o.j, "offset");
+        e[i].has_offset ? json_uint(&o.j, e[i].offset) : json_null(&o.j);
+        str(&o, "problem", e[i].problem);
+        json_object_end(&o.j);
+    }
+    json_array_end(&o.j);
+    return finish(&o, out, err);
 }

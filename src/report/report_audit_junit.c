@@ -93,7 +93,7 @@ typedef struct junit_plan {
     bool skip;                /* not covered: every testcase is skipped */
     bool build_fails;
     bool reboot_fails;
-    size_t tests, failures, skipped;
+    size_t tests, failures, errors, skipped;
 } junit_plan;
 
 static void decide(const audit_result *r, junit_plan *p)
@@ -227,38 +227,24 @@ static void counts(junit_out *o, const junit_plan *p)
 {
     attr_num(o, "tests", p->tests);
     attr_num(o, "failures", p->failures);
-    attr_num(o, "errors", 0);
+    attr_num(o, "errors", p->errors);
     attr_num(o, "skipped", p->skipped);
     attr(o, "time", "0");
 }
 
-static void document(junit_out *o, const audit_result *r, const report_audit_opts *opt, kb_buf *b)
+/* <properties>: the verdict and what was audited with what. */
+static void properties(junit_out *o, const report_audit_opts *opt, const char *verdict, int code, const char *reason,
+                       const char *evidence)
 {
-    junit_plan p;
-    decide(r, &p);
     char exit_code[16];
-    snprintf(exit_code, sizeof exit_code, "%d", r->exit_code);
-
-    check(o, xmlTextWriterStartDocument(o->w, NULL, "UTF-8", NULL));
-    start(o, "testsuites");
-    attr(o, "name", "kbaudit");
-    counts(o, &p);
-    start(o, "testsuite");
-    kb_buf_reset(b);
-    const char *arch = facts_arch_name(r->arch);
-    if (kb_buf_printf(b, "%s%s%s%s%s%s", r->product ? r->product : "unknown product", arch ? " " : "",
-                      arch ? arch : "", opt->target ? " (" : "", opt->target ? opt->target : "",
-                      opt->target ? ")" : "") != 0)
-        o->failed = true;
-    attr(o, "name", b->data);
-    counts(o, &p);
+    snprintf(exit_code, sizeof exit_code, "%d", code);
     start(o, "properties");
-    property(o, "verdict", audit_verdict_name(r->verdict));
+    property(o, "verdict", verdict);
     property(o, "exit_code", exit_code);
-    if (r->evidence)
-        property(o, "evidence_kind", r->evidence);
-    if (r->verdict_reason)
-        property(o, "verdict_reason", r->verdict_reason);
+    if (evidence)
+        property(o, "evidence_kind", evidence);
+    if (reason)
+        property(o, "verdict_reason", reason);
     property(o, "kbaudit_version", KBAUDIT_VERSION);
     if (opt->database)
         property(o, "database", opt->database);
@@ -267,10 +253,35 @@ static void document(junit_out *o, const audit_result *r, const report_audit_opt
     if (opt->target)
         property(o, "target", opt->target);
     end(o);
-    build_case(o, r, &p, b);
-    requirement_cases(o, r, &p, b);
-    reboot_case(o, r, &p, b);
-    if (!p.skip) {
+}
+
+/* What one document or fragment holds: an audit result, or the errors of a target whose
+ * evidence could not be read. */
+typedef struct junit_content {
+    const audit_result *r;
+    const report_evidence_error *errors;
+    size_t nerrors;
+    const report_audit_opts *opt;
+} junit_content;
+
+static void result_suite(junit_out *o, const junit_content *c, const junit_plan *p, kb_buf *b)
+{
+    const audit_result *r = c->r;
+    const report_audit_opts *opt = c->opt;
+    start(o, "testsuite");
+    kb_buf_reset(b);
+    const char *arch = facts_arch_name(r->arch);
+    if (kb_buf_printf(b, "%s%s%s%s%s%s", r->product ? r->product : "unknown product", arch ? " " : "",
+                      arch ? arch : "", opt->target ? " (" : "", opt->target ? opt->target : "",
+                      opt->target ? ")" : "") != 0)
+        o->failed = true;
+    attr(o, "name", b->data);
+    counts(o, p);
+    properties(o, opt, audit_verdict_name(r->verdict), r->exit_code, r->verdict_reason, r->evidence);
+    build_case(o, r, p, b);
+    requirement_cases(o, r, p, b);
+    reboot_case(o, r, p, b);
+    if (!p->skip) {
         if (plan_text(r, b) != 0)
             o->failed = true;
         start(o, "system-out");
@@ -278,15 +289,81 @@ static void document(junit_out *o, const audit_result *r, const report_audit_opt
         end(o);
     }
     end(o);   /* testsuite */
-    end(o);   /* testsuites */
-    check(o, xmlTextWriterEndDocument(o->w));
 }
 
-int report_audit_junit(const audit_result *r, const report_audit_opts *opt, FILE *out, kb_error *err)
+/* Exit 3: one testcase, "evidence readable", in error; its message is the first problem as
+ * standard error says it, its body every problem with where it is. */
+static void error_suite(junit_out *o, const junit_content *c, const junit_plan *p, kb_buf *b)
+{
+    const report_audit_opts *opt = c->opt;
+    const char *first = c->nerrors && c->errors[0].problem ? c->errors[0].problem : "unknown problem";
+    kb_buf reason = KB_BUF_INIT;
+    int rc = kb_buf_printf(&reason, "evidence unreadable: %s", first);
+    kb_buf_reset(b);
+    rc |= kb_buf_printf(b, "evidence unreadable%s%s%s", opt->target ? " (" : "", opt->target ? opt->target : "",
+                        opt->target ? ")" : "");
+    if (rc)
+        o->failed = true;
+    start(o, "testsuite");
+    attr(o, "name", b->data);
+    counts(o, p);
+    properties(o, opt, audit_verdict_name(AUDIT_INCONCLUSIVE), 3, reason.data, NULL);
+    kb_buf_reset(b);
+    rc = 0;
+    for (size_t i = 0; i < c->nerrors; i++) {
+        const report_evidence_error *e = &c->errors[i];
+        rc |= kb_buf_printf(b, "%s\n", e->problem ? e->problem : "unknown problem");
+        if (e->file)
+            rc |= kb_buf_printf(b, "  file: %s\n", e->file);
+        if (e->key)
+            rc |= kb_buf_printf(b, "  key: %s\n", e->key);
+        if (e->has_offset)
+            rc |= kb_buf_printf(b, "  offset: 0x%llx\n", (unsigned long long)e->offset);
+    }
+    if (rc)
+        o->failed = true;
+    start(o, "testcase");
+    attr(o, "classname", "kbaudit.evidence");
+    attr(o, "name", "evidence readable");
+    attr(o, "time", "0");
+    start(o, "error");
+    attr(o, "message", reason.data ? reason.data : first);
+    attr(o, "type", "unreadable");
+    if (b->data && *b->data)
+        check(o, xmlTextWriterWriteString(o->w, clean(o, b->data, true)));
+    end(o);   /* error */
+    end(o);   /* testcase */
+    end(o);   /* testsuite */
+    kb_buf_free(&reason);
+}
+
+static void suite(junit_out *o, const junit_content *c, const junit_plan *p, kb_buf *b)
+{
+    if (c->r)
+        result_suite(o, c, p, b);
+    else
+        error_suite(o, c, p, b);
+}
+
+static void plan_counts(const junit_content *c, junit_plan *p)
+{
+    if (c->r) {
+        decide(c->r, p);
+        return;
+    }
+    memset(p, 0, sizeof *p);
+    p->tests = 1;
+    p->errors = 1;
+}
+
+/* Writes C as a whole document (whole) or as one <testsuite> element of a document that
+ * report_junit_begin started. */
+static int write_junit(const junit_content *c, bool whole, FILE *out, kb_error *err)
 {
     static const report_audit_opts none = {0};
-    if (opt == NULL)
-        opt = &none;
+    junit_content cc = *c;
+    if (cc.opt == NULL)
+        cc.opt = &none;
     xmlBufferPtr xb = xmlBufferCreate();
     if (xb == NULL)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory while writing the report");
@@ -298,15 +375,70 @@ int report_audit_junit(const audit_result *r, const report_audit_opts *opt, FILE
     }
     check(&o, xmlTextWriterSetIndent(o.w, 1));
     check(&o, xmlTextWriterSetIndentString(o.w, BAD_CAST "  "));
-    document(&o, r, opt, &b);
+    junit_plan p;
+    plan_counts(&cc, &p);
+    if (whole) {
+        check(&o, xmlTextWriterStartDocument(o.w, NULL, "UTF-8", NULL));
+        start(&o, "testsuites");
+        attr(&o, "name", "kbaudit");
+        counts(&o, &p);
+    }
+    suite(&o, &cc, &p, &b);
+    if (whole) {
+        end(&o);   /* testsuites */
+        check(&o, xmlTextWriterEndDocument(o.w));
+    }
     xmlFreeTextWriter(o.w);   /* flushes into xb */
     int rc = 0;
     if (o.failed)
         rc = kb_error_set(err, KB_ERR_NOMEM, "cannot build the JUnit document");
-    else if (fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), out) != (size_t)xmlBufferLength(xb))
+    else if (fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), out) != (size_t)xmlBufferLength(xb) ||
+             (!whole && fputc('\n', out) == EOF))
         rc = kb_error_set(err, KB_ERR_IO, "cannot write the report");
     kb_buf_free(&b);
     kb_buf_free(&o.tmp);
     xmlBufferFree(xb);
     return rc;
+}
+
+int report_audit_junit(const audit_result *r, const report_audit_opts *opt, FILE *out, kb_error *err)
+{
+    junit_content c = {.r = r, .opt = opt};
+    return write_junit(&c, true, out, err);
+}
+
+int report_audit_junit_suite(const audit_result *r, const report_audit_opts *opt, FILE *out, kb_error *err)
+{
+    junit_content c = {.r = r, .opt = opt};
+    return write_junit(&c, false, out, err);
+}
+
+int report_audit_error_junit(const report_evidence_error *e, size_t n, const report_audit_opts *opt, FILE *out,
+                             kb_error *err)
+{
+    junit_content c = {.errors = e, .nerrors = n, .opt = opt};
+    return write_junit(&c, true, out, err);
+}
+
+int report_audit_error_junit_suite(const report_evidence_error *e, size_t n, const report_audit_opts *opt,
+                                   FILE *out, kb_error *err)
+{
+    junit_content c = {.errors = e, .nerrors = n, .opt = opt};
+    return write_junit(&c, false, out, err);
+}
+
+/* The frame of a document of several targets, written as text: the same declaration
+ * xmlwriter writes for a single target. */
+int report_junit_begin(FILE *out, kb_error *err)
+{
+    if (fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kbaudit\">\n", out) == EOF)
+        return kb_error_set(err, KB_ERR_IO, "cannot write the report");
+    return 0;
+}
+
+int report_junit_end(FILE *out, kb_error *err)
+{
+    if (fputs("</testsuites>\n", out) == EOF)
+        return kb_error_set(err, KB_ERR_IO, "cannot write the report");
+    return 0;
 }

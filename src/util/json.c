@@ -32,6 +32,8 @@ static void put(kb_json *j, const char *s, size_t n)
 
 static void newline_indent(kb_json *j)
 {
+    if (j->compact)
+        return;
     put(j, "\n", 1);
     for (int i = 0; i < j->depth; i++)
         put(j, "  ", 2);
@@ -139,7 +141,7 @@ void json_key(kb_json *j, const char *key)
     before_item(j);
     if (!j->failed && json_quote(&j->out, key, strlen(key)) != 0)
         j->failed = true;
-    put(j, ": ", 2);
+    put(j, ": ", j->compact ? 1 : 2);
     j->after_key = true;
 }
 

@@ -5,7 +5,7 @@
 # "$exit_code" (default 0) and print each line of its "$stderr" on standard error;
 # with expect-audit.json, `kbaudit audit --format json` must contain it ("$ROOT" as above), exit
 # with its "exit_code" and print each line of its "$stderr" on standard error; the JSON must parse (python3 json) and the JUnit report must be well-formed
-# XML (xmllint). usage: run_scenarios.sh KBAUDIT PYTHON SCENARIO_SRC BUILT_DIR
+# XML (xmllint); with exit 3 they are the error documents (verdict inconclusive, the errors). usage: run_scenarios.sh KBAUDIT PYTHON SCENARIO_SRC BUILT_DIR
 set -u
 kb=$1 py=$2 src=$3 built=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,6 +53,30 @@ for dir in "$src"/*/; do
             [ -n "$line" ] && ! grep -qF -- "$line" "$tmp/audit.err" && echo "$line"; done)
         if [ -n "$missing" ]; then
             echo "FAIL $name: the audit's error output lacks: $missing (it is: $(cat "$tmp/audit.err"))"; fails=$((fails + 1)); continue
+        fi
+        if [ "$rc" -eq 3 ]; then
+            # unreadable evidence still gives CI a document: JSON and JUnit (docs/json-output.md)
+            if ! "$py" - "$tmp/audit.json" "$tmp/audit.err" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+err = open(sys.argv[2], encoding="utf-8").read()
+assert d["verdict"] == "inconclusive" and d["exit_code"] == 3, (d["verdict"], d["exit_code"])
+assert d["errors"] and all(set(e) == {"file", "key", "offset", "problem"} for e in d["errors"]), d["errors"]
+# the first problem is the one standard error names (its control characters escaped there)
+assert d["errors"][0]["problem"].replace("\x00", "") and d["verdict_reason"].startswith("evidence unreadable: ")
+assert d["verdict_reason"] in err or "\\x" in err, (d["verdict_reason"], err)
+for e in d["errors"]:
+    assert e["file"] is None or e["file"] in e["problem"], e
+PY
+            then
+                echo "FAIL $name: no valid JSON document for exit 3"; fails=$((fails + 1)); continue
+            fi
+            "$kb" audit --root "$root" --format junit > "$tmp/audit.xml" 2>/dev/null
+            jrc=$?
+            if [ "$jrc" -ne 3 ] || ! xmllint --noout "$tmp/audit.xml" ||
+               [ "$(xmllint --xpath 'count(/testsuites/testsuite/testcase/error)' "$tmp/audit.xml")" != 1 ]; then
+                echo "FAIL $name: --format junit exited $jrc without a well-formed document with one <error>"; fails=$((fails + 1)); continue
+            fi
         fi
         if [ "$rc" -ne 3 ]; then
             if ! "$py" -m json.tool "$tmp/audit.json" > /dev/null; then

@@ -153,6 +153,38 @@ def check_xml(name, path, xmllint, d):
         check(len(fails) == expected, w, f"{len(fails)} failures, expected {expected} from the JSON")
 
 
+ERROR_KEYS = ["kbaudit_version", "database", "baseline", "target", "verdict", "exit_code",
+              "verdict_reason", "errors"]
+
+
+def check_error_documents(folder, xmllint, jq):
+    """The documents of unreadable evidence (docs/json-output.md, "When the evidence is
+    unreadable") and a JUnit document of several targets, as test_report wrote them."""
+    path = os.path.join(folder, "error.json")
+    if not os.path.exists(path):
+        problems.append(f"{path} missing (did test_report run?)")
+        return
+    if jq:
+        r = subprocess.run([jq, "-e", ".errors | length > 0", path], capture_output=True, text=True)
+        check(r.returncode == 0, "error.json", f"jq: {r.stderr.strip() or r.stdout.strip()}")
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    check(list(d) == ERROR_KEYS, "error.json", f"keys {list(d)}")
+    check(d["verdict"] == "inconclusive" and d["exit_code"] == 3, "error.json", "verdict inconclusive, exit_code 3")
+    for e in d["errors"]:
+        check(list(e) == ["file", "key", "offset", "problem"], "error.json", f"error keys {list(e)}")
+        check(e["offset"] is None or is_int(e["offset"]), "error.json", f"offset {e['offset']!r}")
+        check(isinstance(e["problem"], str) and e["problem"], "error.json", "problem is a string")
+    for name in ("error.xml", "several.xml"):
+        r = subprocess.run([xmllint, "--noout", os.path.join(folder, name)], capture_output=True, text=True)
+        check(r.returncode == 0, name, f"xmllint: {r.stderr.strip()}")
+    root = ET.parse(os.path.join(folder, "error.xml")).getroot()
+    errors = root.findall("./testsuite/testcase/error")
+    check(len(errors) == 1 and root.get("errors") == "1", "error.xml", "one testcase in <error>, counted")
+    root = ET.parse(os.path.join(folder, "several.xml")).getroot()
+    check(len(root.findall("./testsuite")) == 3, "several.xml", "three testsuites")
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -183,6 +215,7 @@ def main():
                         ("months_behind", d["months_behind"]), ("newest_rollup_installed", d["newest_rollup_installed"]),
                         ("verdict_reason", d["verdict_reason"])]:
             check(v is None, "nulls.json", f"{path} should be null, is {v!r}")
+    check_error_documents(folder, xmllint, jq)
     for p in problems:
         print("FAIL", p)
     print(f"{len(CASES)} cases, {len(problems)} problem(s)")

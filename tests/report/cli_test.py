@@ -82,7 +82,7 @@ check(cmds[:1] == ["audit"], f"audit is the first command in kbaudit --help (got
 
 # usage errors: 2
 for args in ([], ["--format", "xml", "--software", hive], ["--baseline", "newest", "--software", hive],
-             ["--software", hive, "extra"], ["--root", work, "--software", hive], ["--system", hive],
+             ["--software", hive, "extra"], ["--root", work, "--system", hive], ["--system", hive],
              ["--bogus"], ["--software"]):
     r = run("audit", *args)
     check(r.returncode == 2, f"audit {args}: exit {r.returncode}, expected 2")

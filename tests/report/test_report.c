@@ -646,6 +646,120 @@ static void test_no_color(void **state)
     close(master);
 }
 
+/* ---- several targets and unreadable evidence ---- */
+
+/* Writes with FN into memory; the text, NUL-terminated (its length in *len). */
+#define CAPTURE(text, len, call)                                                                   \
+    do {                                                                                           \
+        FILE *fp_ = open_memstream(&(text), &(len));                                               \
+        assert_non_null(fp_);                                                                      \
+        kb_error err = {0};                                                                        \
+        FILE *out = fp_;                                                                           \
+        int rc_ = (call);                                                                          \
+        assert_int_equal(fclose(fp_), 0);                                                          \
+        if (rc_ != 0)                                                                              \
+            fail_msg("writer failed: %s", err.msg);                                                \
+    } while (0)
+
+static const report_evidence_error evil_errors[] = {
+    {.file = "/mnt/win/Windows/System32/config/SOFTWARE", .key = "SOFTWARE\\Microsoft\\x\x1b[2J",
+     .has_offset = true, .offset = 0x520, .problem = "key at offset 0x520: bad \x1b[31m\n<error/> & \xff"},
+    {.file = NULL, .key = NULL, .problem = "SYSTEM hive unreadable"},
+};
+
+static void test_error_documents(void **state)
+{
+    (void)state;
+    char *json = NULL;
+    size_t n = 0;
+    CAPTURE(json, n, report_audit_error_json(evil_errors, 2, &default_opts, out, &err));
+    save("error", "json", json);
+    assert_contains(json, "\"verdict\": \"inconclusive\",\n  \"exit_code\": 3,");
+    assert_contains(json, "\"verdict_reason\": \"evidence unreadable: key at offset 0x520: bad \\u001b[31m\\n<error/> & \\ufffd\"");
+    assert_contains(json, "\"offset\": 1312,");
+    assert_contains(json, "\"file\": null,\n      \"key\": null,\n      \"offset\": null,");
+    assert_contains(json, "\"target\": \"/mnt/win\"");
+    assert_lacks(json, "\"host\"");
+    free(json);
+
+    /* jsonl: the same document on one line */
+    report_audit_opts o = default_opts;
+    o.compact = true;
+    CAPTURE(json, n, report_audit_error_json(evil_errors, 1, &o, out, &err));
+    assert_int_equal(strchr(json, '\n') - json, (long)n - 1);
+    assert_contains(json, "{\"kbaudit_version\":");
+    assert_contains(json, "\"exit_code\":3,");
+    free(json);
+    audit_result r;
+    make_not_compliant(&r);
+    CAPTURE(json, n, report_audit_json(&r, &o, out, &err));
+    assert_int_equal(strchr(json, '\n') - json, (long)n - 1);
+    free(json);
+
+    /* JUnit: one testcase in error, counted, its text XML-safe */
+    char *xml = NULL;
+    CAPTURE(xml, n, report_audit_error_junit(evil_errors, 2, &default_opts, out, &err));
+    save("error", "xml", xml);
+    xmlDoc *doc = xmlReadMemory(xml, (int)n, "error.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+    assert_non_null(doc);
+    xmlFreeDoc(doc);
+    assert_contains(xml, "tests=\"1\" failures=\"0\" errors=\"1\"");
+    assert_contains(xml, "<error message=\"evidence unreadable: key at offset 0x520: bad \\x1b[31m\\x0a&lt;error/&gt; &amp; \\xff\" type=\"unreadable\">");
+    assert_contains(xml, "  offset: 0x520\n");
+    assert_contains(xml, "SYSTEM hive unreadable\n");
+    assert_lacks(xml, "\x1b");
+    free(xml);
+}
+
+static void test_several_targets(void **state)
+{
+    (void)state;
+    audit_result nc, ok;
+    make_not_compliant(&nc);
+    make_compliant(&ok);
+    char *xml = NULL;
+    size_t n = 0;
+    report_audit_opts o = default_opts;
+    CAPTURE(xml, n,
+            report_junit_begin(out, &err) || report_audit_junit_suite(&nc, &o, out, &err) ||
+                report_audit_error_junit_suite(evil_errors, 1, &o, out, &err) ||
+                report_audit_junit_suite(&ok, &o, out, &err) || report_junit_end(out, &err));
+    save("several", "xml", xml);
+    xmlDoc *doc = xmlReadMemory(xml, (int)n, "several.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+    assert_non_null(doc);
+    long suites = 0;
+    for (xmlNode *s = xmlDocGetRootElement(doc)->children; s; s = s->next)
+        suites += s->type == XML_ELEMENT_NODE && strcmp((const char *)s->name, "testsuite") == 0;
+    xmlFreeDoc(doc);
+    assert_int_equal(suites, 3);
+    free(xml);
+
+    /* text: a line per target, the missing KBs named, the target escaped */
+    char *text = NULL;
+    CAPTURE(text, n, report_audit_summary_line(&nc, "/mnt/a", out, &err));
+    assert_string_equal(text, "/mnt/a: NOT COMPLIANT: build 6002, 3 requirements missing; "
+                              "missing: KB4493730, KB4474419, KB4493471\n");
+    free(text);
+    audit_requirement staged[3];
+    memcpy(staged, reqs_missing, sizeof staged);
+    staged[1].status = AUDIT_PENDING;
+    nc.reqs = staged;
+    CAPTURE(text, n, report_audit_summary_line(&nc, "/mnt/a", out, &err));
+    assert_string_equal(text, "/mnt/a: NOT COMPLIANT: build 6002, 2 requirements missing, 1 requirement pending; "
+                              "missing: KB4493730, KB4493471; pending: KB4474419\n");
+    free(text);
+    CAPTURE(text, n, report_audit_summary_line(&ok, "/mnt/b", out, &err));
+    assert_string_equal(text, "/mnt/b: COMPLIANT: build 6003, all 3 requirements satisfied\n");
+    free(text);
+    CAPTURE(text, n, report_audit_error_line("/mnt/\x1b[2Jc", evil_errors[0].problem, out, &err));
+    assert_string_equal(text, "/mnt/\\x1b[2Jc: ERROR: evidence unreadable: key at offset 0x520: bad \\x1b[31m\\x0a<error/> & \\xff\n");
+    free(text);
+    report_totals t = {.targets = 3, .compliant = 1, .not_compliant = 1, .unreadable = 1, .exit_code = 3};
+    CAPTURE(text, n, report_audit_totals_line(&t, out, &err));
+    assert_string_equal(text, "3 targets: 1 compliant, 1 not compliant, 0 inconclusive, 0 not covered, 1 unreadable; exit 3\n");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_nulls),          cmocka_unit_test(test_inconclusive_junit_fails),
         cmocka_unit_test(test_hostile_strings), cmocka_unit_test(test_color),
         cmocka_unit_test(test_quiet),          cmocka_unit_test(test_no_color),
+        cmocka_unit_test(test_error_documents), cmocka_unit_test(test_several_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -227,10 +227,11 @@ unreadable("rows out of order", write("order.txt", head + b"Hotfix(s): 2 Hotfix(
                                        b"  [01]: KB2\r\n"), "line 5: hotfix row [01] where [02] was expected")
 
 # --- usage errors (exit 2) ------------------------------------------------------------------
-for args, needle in [(["--qfe", nohotfix], "--qfe needs --systeminfo"),
-                     (["--systeminfo", nohotfix, "--root", OUT], "--systeminfo cannot be combined"),
-                     (["--systeminfo", nohotfix, "-o", nohotfix], "would write into the evidence")]:
-    rc, _, err = run(["audit"] + args)
+# (audit takes several targets, so --systeminfo with --root is two targets there; facts takes one)
+for cmd, args, needle in [("audit", ["--qfe", nohotfix], "--qfe"),
+                          ("facts", ["--systeminfo", nohotfix, "--root", OUT], "--systeminfo cannot be combined"),
+                          ("audit", ["--systeminfo", nohotfix, "-o", nohotfix], "would write into the evidence")]:
+    rc, _, err = run([cmd] + args)
     if rc != 2 or needle not in err:
         problems.append(f"usage {args}: exit {rc}, {err.strip()!r}")
 
