@@ -35,13 +35,7 @@ static int check_base_block(regf_hive *h, kb_error *err)
                     (unsigned)h->file_size, REGF_BASE_BLOCK);
     if (memcmp(bb + BB_SIG, "regf", 4) != 0)
         return fail(h, err, "bad signature: not a registry hive (no \"regf\" at offset 0)");
-    uint32_t sum = 0;
-    for (unsigned i = 0; i < BB_CHECKSUM; i += 4)
-        sum ^= rd32(bb + i);
-    if (sum == 0xFFFFFFFFu)
-        sum = 0xFFFFFFFEu;
-    else if (sum == 0)
-        sum = 1;
+    uint32_t sum = regf_base_block_checksum(bb);
     if (sum != rd32(bb + BB_CHECKSUM))
         return fail(h, err, "bad base block checksum: stored 0x%08x, computed 0x%08x",
                     rd32(bb + BB_CHECKSUM), sum);
@@ -66,6 +60,18 @@ static int check_base_block(regf_hive *h, kb_error *err)
         return fail(h, err, "truncated: base block says %u bytes of hive bins, the file holds %zu",
                     h->hdr.bins_size, h->file_size - REGF_BASE_BLOCK);
     return 0;
+}
+
+uint32_t regf_base_block_checksum(const uint8_t *bb)
+{
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < BB_CHECKSUM; i += 4)
+        sum ^= rd32(bb + i);
+    if (sum == 0xFFFFFFFFu)
+        sum = 0xFFFFFFFEu;
+    else if (sum == 0)
+        sum = 1;
+    return sum;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -203,6 +209,7 @@ void regf_close(regf_hive *h)
         return;
     if (h->mapping)
         kb_unmap(h->mapping, h->mapping_size);
+    free(h->owned);
     free(h->cell_starts);
     free(h->name);
     free(h);
