@@ -100,6 +100,7 @@ typedef struct regf_log_input {
 
 typedef struct regf_recovery {
     regf_recovery_status status;
+    uint32_t file_seq1, file_seq2;   /* the primary file's own sequence numbers */
     unsigned format;                 /* 1: old (DIRT), 2: new (HvLE); 0 when nothing applied */
     uint32_t pages;                  /* dirty pages written into the recovered image */
     uint32_t entries;                /* new format: log entries applied */
@@ -116,6 +117,9 @@ typedef struct regf_recovery {
  * then opens as it is on disk. Fails only as regf_open_buffer would on the primary file. */
 int regf_open_recovered(const void *data, size_t size, const char *name, const regf_log_input *logs,
                         size_t nlogs, regf_hive **out, regf_recovery *rep, kb_error *err);
+/* The same for a hive file, mapped read-only (the logs' bytes come from the caller). */
+int regf_open_file_logs(const char *path, const regf_log_input *logs, size_t nlogs, regf_hive **out,
+                        regf_recovery *rep, kb_error *err);
 /* One line for a report: "clean", "recovered 12 dirty pages from SOFTWARE.LOG1", ... */
 void regf_recovery_describe(const regf_recovery *rep, const regf_log_input *logs, char *buf, size_t size);
 const char *regf_recovery_status_name(regf_recovery_status s);  /* "clean", "recovered", ... */

@@ -18,7 +18,7 @@
 
 const char cli_audit_help[] =
     "usage: kbaudit audit (--live | --root DIR | --software FILE [--system FILE])\n"
-    "                     [--format text|json|junit|cmd|ps1] [--updates DIR] [-o FILE]\n"
+    "                     [--no-logs] [--format text|json|junit|cmd|ps1] [--updates DIR] [-o FILE]\n"
     "                     [--db FILE]\n"
     "                     [--baseline default|latest] [--no-color] [-q]\n"
     "\n"
@@ -34,6 +34,9 @@ const char cli_audit_help[] =
     "  --root DIR        the root of a mounted Windows volume (read-only, nothing outside DIR)\n"
     "  --software FILE   a SOFTWARE hive file; file evidence is then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
+    "  --no-logs         read dirty hives as they are on disk: without --no-logs their\n"
+    "                    transaction logs (HIVE.LOG1/.LOG2 beside them) are applied in\n"
+    "                    memory, as Windows would at load time (the report says so per hive)\n"
     "  --format FMT      text (default), json (docs/json-output.md) or junit (JUnit XML);\n"
     "                    with --updates also cmd or ps1: a script for the server that runs\n"
     "                    wusa.exe FILE /quiet /norestart per step in plan order, checks each\n"
@@ -77,7 +80,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         {"output", required_argument, NULL, 'o'},   {"db", required_argument, NULL, 'd'},
         {"baseline", required_argument, NULL, 'b'}, {"no-color", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"updates", required_argument, NULL, 'u'},
+        {"updates", required_argument, NULL, 'u'},  {"no-logs", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = "text";
@@ -90,6 +93,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         case 'L': o->target.live = true; break;
         case 's': o->target.software = optarg; break;
         case 'y': o->target.system = optarg; break;
+        case 'N': o->target.no_logs = true; break;
         case 'f': o->format = optarg; break;
         case 'o': o->output = optarg; break;
         case 'd': o->db = optarg; break;

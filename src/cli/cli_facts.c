@@ -11,7 +11,7 @@
 
 const char cli_facts_help[] =
     "usage: kbaudit facts (--live | --root DIR | --software FILE [--system FILE])\n"
-    "                     [--format text|json] [-o FILE]\n"
+    "                     [--no-logs] [--format text|json] [-o FILE]\n"
     "\n"
     "Print what kbaudit reads from a Windows system, each fact with where it came from:\n"
     "the OS identity (SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion, SYSTEM ProductType),\n"
@@ -19,7 +19,9 @@ const char cli_facts_help[] =
     "(ntoskrnl.exe, ntkrnlpa.exe) and of the months' marker files (crypt32.dll, appinfo.dll,\n"
     "spoolsv.exe), the Component Based Servicing packages and their states, matched with\n"
     "their .mum manifests, the pending-reboot markers, and whether each hive is readable,\n"
-    "dirty or corrupt.\n"
+    "dirty or corrupt. A dirty hive (one Windows had not finished writing) is read with its\n"
+    "transaction logs (HIVE.LOG1/.LOG2 beside it) applied in memory, as Windows would at\n"
+    "load time; the report says per hive what was recovered, or why a log was not used.\n"
     "\n"
     "  --live            the running Windows system this runs on (the Windows build,\n"
     "                    kbaudit.exe; run it from an elevated prompt): the registry through\n"
@@ -29,6 +31,7 @@ const char cli_facts_help[] =
     "  --software FILE   a SOFTWARE hive file (e.g. saved with `reg save`); file evidence is\n"
     "                    then unavailable\n"
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
+    "  --no-logs         read dirty hives as they are on disk, without their transaction logs\n"
     "  --format FMT      text (default) or json (docs/facts-json.md)\n"
     "  -o, --output FILE write to FILE (refused inside the evidence: under --root, or a hive\n"
     "                    given as evidence)\n"
@@ -42,6 +45,7 @@ int cli_facts(int argc, char **argv)
         {"root", required_argument, NULL, 'r'},     {"live", no_argument, NULL, 'L'},   {"software", required_argument, NULL, 's'},
         {"system", required_argument, NULL, 'y'}, {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"no-logs", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0}};
     if (cli_wants_help("facts", argc, argv))
         return 0;
@@ -56,6 +60,7 @@ int cli_facts(int argc, char **argv)
         case 'L': to.live = true; break;
         case 's': to.software = optarg; break;
         case 'y': to.system = optarg; break;
+        case 'N': to.no_logs = true; break;
         case 'f': format = optarg; break;
         case 'o': output = optarg; break;
         default: return cli_usage_error("facts", "unknown or incomplete option '%s'", argv[optind - 1]);

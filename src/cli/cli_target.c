@@ -20,8 +20,8 @@ int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
                                               : "give --live, --root DIR or --software FILE");
     kb_error err = {0};
     int r = o->live ? target_open_live(t, &err)
-            : o->root ? target_open_tree(o->root, t, &err)
-                      : target_open_hives(o->software, o->system, t, &err);
+            : o->root ? target_open_tree(o->root, o->no_logs ? KB_TARGET_NO_LOGS : 0, t, &err)
+                      : target_open_hives(o->software, o->system, o->no_logs ? KB_TARGET_NO_LOGS : 0, t, &err);
     if (r != 0 && err.kind == KB_ERR_UNSUPPORTED && o->live)
         return cli_usage_error(cmd, "%s", err.msg);
     if (r != 0) {

@@ -10,6 +10,7 @@
 typedef struct cli_target_opts {
     bool live;
     const char *root, *software, *system;
+    bool no_logs;            /* --no-logs: read dirty hives without their transaction logs */
 } cli_target_opts;
 
 /* Opens the target named by the options; returns 0, EXIT_USAGE or EXIT_UNREADABLE (the

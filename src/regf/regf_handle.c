@@ -184,7 +184,8 @@ int regf_open_buffer(const void *data, size_t size, const char *name, regf_hive 
     return 0;
 }
 
-int regf_open_file(const char *path, regf_hive **out, kb_error *err)
+int regf_open_file_logs(const char *path, const regf_log_input *logs, size_t nlogs, regf_hive **out,
+                        regf_recovery *rep, kb_error *err)
 {
     *out = NULL;
     /* Evidence is read-only (and its access time left alone where the kernel allows). */
@@ -193,14 +194,24 @@ int regf_open_file(const char *path, regf_hive **out, kb_error *err)
     if (kb_map_readonly(path, true, &map, &size, err) != 0)
         return -1;
     regf_hive *h = NULL;
-    if (regf_open_buffer(map, size, path, &h, err) != 0) {
+    if (regf_open_recovered(map, size, path, logs, nlogs, &h, rep, err) != 0) {
         kb_unmap(map, size);
         return -1;
     }
-    h->mapping = size ? map : NULL;
-    h->mapping_size = size;
+    if (h->owned) {
+        kb_unmap(map, size);   /* the recovered hive is a copy */
+    } else {
+        h->mapping = size ? map : NULL;
+        h->mapping_size = size;
+    }
     *out = h;
     return 0;
+}
+
+int regf_open_file(const char *path, regf_hive **out, kb_error *err)
+{
+    regf_recovery rep;
+    return regf_open_file_logs(path, NULL, 0, out, &rep, err);
 }
 
 void regf_close(regf_hive *h)

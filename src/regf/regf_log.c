@@ -25,7 +25,7 @@ int regf_log_header_read(const uint8_t *d, size_t n, regf_log_header *out, char 
             n);
         return -1;
     }
-    if (regf_base_block_checksum(d) != rd32(d + BB_CHECKSUM)) {
+    if (regf_base_block_checksum(d) != rd32(d + BB_CHECKSUM) && REGF_LOG_ENFORCE_SUMS) {
         say(why, "bad base block checksum");
         return -1;
     }
@@ -227,6 +227,8 @@ int regf_open_recovered(const void *data, size_t size, const char *name, const r
     memset(rep, 0, sizeof *rep);
     if (regf_open_buffer(data, size, name, out, err) != 0)
         return -1;
+    rep->file_seq1 = (*out)->hdr.seq_primary;
+    rep->file_seq2 = (*out)->hdr.seq_secondary;
     if (!(*out)->hdr.dirty)
         return 0;
     rep->nlogs = nlogs < REGF_MAX_LOGS ? nlogs : REGF_MAX_LOGS;

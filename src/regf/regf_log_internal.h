@@ -6,6 +6,15 @@
 
 #include "regf_internal.h"
 
+/* Fuzz builds (tests/fuzz/CMakeLists.txt defines FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+ * compute the Marvin32 hashes and the log's base block checksum but do not act on them, so
+ * that the fuzzer reaches the checks behind them; every other build enforces them. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define REGF_LOG_ENFORCE_SUMS 0
+#else
+#define REGF_LOG_ENFORCE_SUMS 1
+#endif
+
 #define REGF_LOG_SECTOR 512u
 #define REGF_LOG_PAGE 512u           /* old format: one dirty-vector bit per 512 bytes */
 #define REGF_LOG_MAX_BINS 0x7FFFF000u /* offsets are 31-bit: no hive is larger */

@@ -15,4 +15,12 @@ for f in old new; do
     "$py" "$src/tests/support/mklog.py" "$fx/grow-$f.logdesc" "$out/logs/grow-after.hive" "$out/logs/grow-$f" \
         --before "$out/logs/grow-before.hive"
 done
-echo "log fixtures built in $out/logs"
+
+# The same, packed as inputs of the fuzz harness (replayed by fuzz_replay_regf_log).
+mkdir -p "$out/regf_log"
+for c in cbs-old cbs-new grow-old grow-new; do
+    set -- "$out/logs/$c" "$out/logs/$c.LOG1"
+    [ -e "$out/logs/$c.LOG2" ] && set -- "$@" "$out/logs/$c.LOG2"
+    "$py" "$src/tests/fuzz/pack_regf_log.py" "$@" "$out/regf_log/$c.bin"
+done
+echo "log fixtures built in $out/logs and $out/regf_log"

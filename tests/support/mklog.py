@@ -244,14 +244,13 @@ def new_logs(old, new, seq, nentries, nlogs, stale):
     return [bytes(x) for x in logs], len(pages)
 
 
-def build(desc_path, new_path, out, before=None):
-    with open(desc_path, encoding="utf-8") as f:
-        opts, patches = parse(f.read(), desc_path)
-    with open(new_path, "rb") as f:
-        new = bytearray(f.read())
-    if before:
-        with open(before, "rb") as f:
-            old = bytearray(f.read())
+def make(desc_text, where, new, before=None):
+    """-> (the dirty primary file, [log files], dirty pages) from the description DESC_TEXT,
+    the hive as the logs hold it (NEW, bytes) and optionally the primary's older state."""
+    opts, patches = parse(desc_text, where)
+    new = bytearray(new)
+    if before is not None:
+        old = bytearray(before)
     else:
         old = bytearray(new)
         for key, name, num in patches:
@@ -265,8 +264,6 @@ def build(desc_path, new_path, out, before=None):
     # The log's view of the hive: same last-written time as the primary's.
     new[:BLOCK] = _base_block(new, seq + 1, seq + 1, 0, struct.unpack_from("<I", new, 0x28)[0])
     new[12:20] = old[12:20]
-    with open(out, "wb") as f:
-        f.write(old)
     if opts["format"] == "old":
         log, n = old_log(old, new, seq + 1)
         logs = [log]
@@ -275,6 +272,21 @@ def build(desc_path, new_path, out, before=None):
             logs.append(stale)
     else:
         logs, n = new_logs(old, new, seq, opts["entries"], opts["logs"], opts["stale"])
+    return bytes(old), logs, n
+
+
+def build(desc_path, new_path, out, before=None):
+    with open(desc_path, encoding="utf-8") as f:
+        text = f.read()
+    with open(new_path, "rb") as f:
+        new = f.read()
+    old = None
+    if before:
+        with open(before, "rb") as f:
+            old = f.read()
+    primary, logs, n = make(text, desc_path, new, old)
+    with open(out, "wb") as f:
+        f.write(primary)
     for i, data in enumerate(logs, 1):
         with open("%s.LOG%d" % (out, i), "wb") as f:
             f.write(data)
