@@ -168,10 +168,11 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
         fh->logs_pages = rec->rep.status == REGF_RECOVERY_APPLIED ? rec->rep.pages : 0;
         fh->logs_detail = facts_strdup(rec->summary);
         if (fh->dirty && rec->rep.status != REGF_RECOVERY_APPLIED)
-            facts_warn(f, "%s hive %s is dirty and was read without its transaction logs (%s): the registry "
-                          "may be older than the system's last state",
-                       target_hive_name((kb_hive_id)i), target_hive_path(t, (kb_hive_id)i),
-                       rec->summary ? rec->summary : "?");
+            facts_warn(f, "%s hive %s is dirty (base block sequence numbers %u and %u differ) and was read "
+                          "without its transaction logs (%s): the registry may be older than the system's "
+                          "last state",
+                       target_hive_name((kb_hive_id)i), target_hive_path(t, (kb_hive_id)i), rec->rep.file_seq1,
+                       rec->rep.file_seq2, rec->summary ? rec->summary : "?");
     }
     facts_gather_os(f, t);
     const fact_num *cs = &f->current_control_set;

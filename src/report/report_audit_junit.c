@@ -255,6 +255,13 @@ static void document(junit_out *o, const audit_result *r, const report_audit_opt
         property(o, "baseline", opt->baseline);
     if (opt->target)
         property(o, "target", opt->target);
+    for (int i = 0; i < 2; i++)
+        if (r->hives[i].logs) {
+            kb_buf_reset(b);
+            if (kb_buf_printf(b, "hive_logs_%s", r->hives[i].hive) != 0)
+                o->failed = true;
+            property(o, b->data ? b->data : "hive_logs", r->hives[i].detail ? r->hives[i].detail : r->hives[i].logs);
+        }
     end(o);
     build_case(o, r, &p, b);
     requirement_cases(o, r, &p, b);

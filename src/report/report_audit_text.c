@@ -158,6 +158,13 @@ static void host_section(text_out *t, const audit_result *r, const report_audit_
         put_clean(t, o->target);
         fputc('\n', t->fp);
     }
+    for (int i = 0; i < 2; i++)
+        if (r->hives[i].logs && strcmp(r->hives[i].logs, "clean") != 0) {
+            /* only dirty hives: a clean one has nothing to say */
+            fprintf(t->fp, "Hive logs:   %s ", r->hives[i].hive);
+            put_clean(t, r->hives[i].detail ? r->hives[i].detail : r->hives[i].logs);
+            fputc('\n', t->fp);
+        }
     if (o->database || o->baseline) {
         fputs("Database:    ", t->fp);
         put_clean(t, o->database ? o->database : "(unnamed)");

@@ -60,7 +60,12 @@ int target_open_hive_logs(const char *path, char *logs[REGF_MAX_LOGS], unsigned 
     for (size_t i = 0; i < REGF_MAX_LOGS; i++) {
         if (rec->log_path[i] == NULL)
             continue;
-        in[n].name = rec->log_path[i];
+        /* reports name the file as it is on disk; its folder is the hive's */
+        const char *name = rec->log_path[i];
+        for (const char *c = name; *c; c++)
+            if (kb_is_path_separator(*c))
+                name = c + 1;
+        in[n].name = name;
         kb_error_clear(&why[n]);
         if (kb_map_readonly(rec->log_path[i], true, &in[n].data, &in[n].size, &why[n]) != 0) {
             in[n].data = NULL;
