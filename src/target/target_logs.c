@@ -30,8 +30,8 @@ static int describe(kb_hive_recovery *rec, const regf_log_input *in, kb_error *e
     return 0;
 }
 
-int target_open_hive_logs(const char *path, char *logs[REGF_MAX_LOGS], unsigned flags, regf_hive **out,
-                          kb_hive_recovery *rec, kb_error *err)
+int target_open_hive_logs(const char *path, char *logs[REGF_MAX_LOGS], const kb_error *refused,
+                          unsigned flags, regf_hive **out, kb_hive_recovery *rec, kb_error *err)
 {
     memset(rec, 0, sizeof *rec);
     for (size_t i = 0; i < REGF_MAX_LOGS; i++) {
@@ -67,7 +67,10 @@ int target_open_hive_logs(const char *path, char *logs[REGF_MAX_LOGS], unsigned 
                 name = c + 1;
         in[n].name = name;
         kb_error_clear(&why[n]);
-        if (kb_map_readonly(rec->log_path[i], true, &in[n].data, &in[n].size, &why[n]) != 0) {
+        if (refused && refused[i].kind != KB_OK) {
+            why[n] = refused[i];
+            in[n].error = why[n].msg;
+        } else if (kb_map_readonly(rec->log_path[i], true, &in[n].data, &in[n].size, &why[n]) != 0) {
             in[n].data = NULL;
             in[n].size = 0;
             in[n].error = why[n].msg;
@@ -119,7 +122,7 @@ int target_open_hive_file(const char *path, unsigned flags, regf_hive **out, kb_
         }
         free(dir);
     }
-    return target_open_hive_logs(path, logs, flags, out, rec, err);
+    return target_open_hive_logs(path, logs, NULL, flags, out, rec, err);
 }
 
 const kb_hive_recovery *target_hive_recovery(const kb_target *t, kb_hive_id id)

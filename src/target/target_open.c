@@ -33,13 +33,20 @@ static void open_tree_hive(kb_target *t, kb_hive_id id)
 {
     static const char *const suffix[REGF_MAX_LOGS] = {".LOG1", ".LOG2"};
     char *logs[REGF_MAX_LOGS] = {NULL, NULL};
-    for (size_t i = 0; i < REGF_MAX_LOGS && !(t->flags & KB_TARGET_NO_LOGS); i++) {
+    kb_error refused[REGF_MAX_LOGS] = {{KB_OK, ""}, {KB_OK, ""}};
+    for (size_t i = 0; i < REGF_MAX_LOGS && t->windir && !(t->flags & KB_TARGET_NO_LOGS); i++) {
         char spec[128];
+        kb_error e = {0};
         snprintf(spec, sizeof spec, CONFIG_DIR "%s%s", target_hive_name(id), suffix[i]);
-        if (t->windir && target_file(t, spec, &logs[i], NULL) != 0)
-            logs[i] = NULL;
+        if (target_file(t, spec, &logs[i], &e) == 0)
+            continue;
+        logs[i] = NULL;
+        /* there but refused (a link out of the root): reported, not silently ignored */
+        if (e.kind != KB_ERR_NOTFOUND && (logs[i] = strdup(spec + strlen(CONFIG_DIR))) != NULL)
+            refused[i] = e;
     }
-    target_open_hive_logs(t->hive_path[id], logs, t->flags, &t->hive[id], &t->recovery[id], &t->hive_err[id]);
+    target_open_hive_logs(t->hive_path[id], logs, refused, t->flags, &t->hive[id], &t->recovery[id],
+                          &t->hive_err[id]);
 }
 
 const regf_hive *target_hive(kb_target *t, kb_hive_id id, kb_error *err)

@@ -7,6 +7,7 @@ new-format logs over .LOG1 and .LOG2), on a private copy:
    "recovered" and names the log file(s); `kbaudit facts` shows KB4474419 installed (0x70);
  - `--no-logs` reads the primary file alone: not compliant (the package is staged, 0x20),
    and a warning says the registry may be older than the system's last state;
+ - SOFTWARE.LOG1 a link leading outside the root: refused by name, not read;
  - the logs made hostile: SOFTWARE.LOG1 a folder, SOFTWARE.LOG2 a FIFO (nothing writes to
    it: a reader that waited on it would hang), then LOG1 truncated, then LOG1 with one byte
    flipped (new format: in a page, caught by the hash; old format: in the base block, caught
@@ -84,6 +85,18 @@ def check_tree(kb, work, src):
     log1, log2 = os.path.join(cfg, "SOFTWARE.LOG1"), os.path.join(cfg, "SOFTWARE.LOG2")
     with open(log1, "rb") as f:
         good = f.read()
+    # a link leading out of the root is refused by name, never read
+    outside = os.path.join(work, name + "-outside.LOG1")
+    shutil.copyfile(log1, outside)
+    os.unlink(log1)
+    os.symlink(outside, log1)
+    d, h = audit(kb, tree, [], None)
+    assert "SOFTWARE.LOG1:" in h["logs_detail"] and "outside the root" in h["logs_detail"], h
+    assert "from SOFTWARE.LOG1" not in h["logs_detail"], h
+    os.unlink(log1)
+    os.unlink(outside)
+    with open(log1, "wb") as f:
+        f.write(good)
     os.unlink(log1)
     os.mkdir(log1)
     if os.path.exists(log2):
