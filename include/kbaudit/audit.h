@@ -147,6 +147,14 @@ typedef struct audit_result {
     kbdb_date security_only_newest_date;
     char **warnings;
     size_t nwarnings;
+    /* What was done about each hive's transaction logs, from the facts (facts_hive.logs):
+     * NULL `logs` when the hive was not read from a file (live, or none). */
+    struct audit_hive_logs {
+        const char *hive;             /* "SOFTWARE", "SYSTEM" */
+        const char *logs;             /* "clean", "recovered", "dirty-no-log", ... */
+        uint32_t pages;
+        char *detail;
+    } hives[2];
 } audit_result;
 
 /* Runs the audit. Fails only on out of memory. */

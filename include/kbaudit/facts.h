@@ -88,8 +88,14 @@ typedef struct facts_pending {
 typedef struct facts_hive {
     bool given;          /* a file for this hive is there (tree) or was named (hive files) */
     bool readable;       /* it opened: base block and root key sound */
-    bool dirty;          /* base block sequence numbers differ: its transaction logs
-                            (.LOG1/.LOG2) are not replayed, recent changes may be missing */
+    bool dirty;          /* the file's base block sequence numbers differ: its newest changes
+                            are in its transaction logs (.LOG1/.LOG2) */
+    const char *logs;    /* what was done about those logs (regf_recovery_status_name):
+                            "clean", "recovered", "dirty-no-log", "dirty-log-rejected",
+                            "dirty-logs-not-read" (--no-logs); NULL when not read (live) */
+    uint32_t logs_pages; /* dirty pages applied ("recovered") */
+    char *logs_detail;   /* one line: the pages applied and from which file(s), or why
+                            each log was not applied; NULL with `logs` */
     bool corrupt;        /* unreadable, or a structure the audit depends on is corrupt */
     char *error;         /* the first problem that set `corrupt`; NULL when none */
 } facts_hive;

@@ -72,6 +72,62 @@ int regf_open_file(const char *path, regf_hive **out, kb_error *err);
 int regf_open_buffer(const void *data, size_t size, const char *name, regf_hive **out, kb_error *err);
 void regf_close(regf_hive *h);
 
+/* Dirty hives and their transaction logs (regf_log*.c, docs/regf.md "Transaction logs").
+ *
+ * A hive whose base block sequence numbers differ was not completely written: its newest
+ * changes are in the logs beside it (HIVE.LOG1, HIVE.LOG2). regf_open_recovered applies
+ * them in memory, as Windows does when it loads the hive: the old format (Vista, Server
+ * 2008: base block, "DIRT" dirty vector, dirty pages) and the new one (Windows 8.1 and
+ * later: "HvLE" entries with Marvin32 hashes). The caller reads the log files and passes
+ * their bytes; nothing here touches a file. The recovered hive is a private copy. */
+typedef enum regf_recovery_status {
+    REGF_RECOVERY_CLEAN = 0,       /* sequence numbers agree: the primary file alone */
+    REGF_RECOVERY_APPLIED,         /* dirty, and a log was applied */
+    REGF_RECOVERY_NO_LOG,          /* dirty, and no log was given */
+    REGF_RECOVERY_REJECTED,        /* dirty, and every log failed its checks (see reason) */
+    REGF_RECOVERY_SKIPPED          /* dirty, logs not looked at (--no-logs) */
+} regf_recovery_status;
+
+#define REGF_MAX_LOGS 2
+#define REGF_LOG_REASON 200
+
+typedef struct regf_log_input {
+    const char *name;                /* shown in reports and errors */
+    const void *data;                /* NULL when the file could not be read: */
+    size_t size;
+    const char *error;               /* then why (copied into the report), else NULL */
+} regf_log_input;
+
+typedef struct regf_recovery {
+    regf_recovery_status status;
+    uint32_t file_seq1, file_seq2;   /* the primary file's own sequence numbers */
+    unsigned format;                 /* 1: old (DIRT), 2: new (HvLE); 0 when nothing applied */
+    uint32_t pages;                  /* dirty pages written into the recovered image */
+    uint32_t entries;                /* new format: log entries applied */
+    uint32_t seq_first, seq_last;    /* sequence numbers applied (new format: of entries) */
+    size_t nlogs;                    /* logs given, in the order given */
+    bool used[REGF_MAX_LOGS];        /* which logs had pages applied */
+    /* why a log was not applied, or where it stopped ("" when it was applied whole) */
+    char reason[REGF_MAX_LOGS][REGF_LOG_REASON];
+} regf_recovery;
+
+/* Opens a hive like regf_open_buffer (DATA must stay valid until regf_close), applying
+ * LOGS (at most REGF_MAX_LOGS, any order, NULL data for a log that could not be read) when
+ * the hive is dirty. A log that fails a check is not applied and REP says why; the hive
+ * then opens as it is on disk. Fails only as regf_open_buffer would on the primary file. */
+int regf_open_recovered(const void *data, size_t size, const char *name, const regf_log_input *logs,
+                        size_t nlogs, regf_hive **out, regf_recovery *rep, kb_error *err);
+/* The same for a hive file, mapped read-only (the logs' bytes come from the caller). */
+int regf_open_file_logs(const char *path, const regf_log_input *logs, size_t nlogs, regf_hive **out,
+                        regf_recovery *rep, kb_error *err);
+/* One line for a report: "clean", "recovered 12 dirty pages from SOFTWARE.LOG1", ... */
+void regf_recovery_describe(const regf_recovery *rep, const regf_log_input *logs, char *buf, size_t size);
+const char *regf_recovery_status_name(regf_recovery_status s);  /* "clean", "recovered", ... */
+
+/* The 64-bit Marvin32 hash the new log format uses (exposed for tests). */
+uint64_t regf_marvin32(uint64_t seed, const void *data, size_t len);
+#define REGF_LOG_MARVIN_SEED 0x82EF4D887A4E55C5ull
+
 const char *regf_name(const regf_hive *h);
 const regf_header *regf_get_header(const regf_hive *h);
 regf_off regf_root(const regf_hive *h);

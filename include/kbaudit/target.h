@@ -30,14 +30,37 @@ typedef struct kb_target kb_target;
 typedef enum kb_target_kind { KB_TARGET_TREE, KB_TARGET_HIVES, KB_TARGET_LIVE, KB_TARGET_PACKAGE_LIST } kb_target_kind;
 typedef enum kb_hive_id { KB_HIVE_SOFTWARE = 0, KB_HIVE_SYSTEM = 1 } kb_hive_id;
 
+/* Transaction logs (docs/regf.md): a dirty hive file is read with the logs beside it
+ * (HIVE.LOG1, HIVE.LOG2, names compared as Windows does) applied in memory, unless
+ * KB_TARGET_NO_LOGS is given; nothing under the target is written. What was done: */
+#define KB_TARGET_NO_LOGS 1u
+
+typedef struct kb_hive_recovery {
+    regf_recovery rep;
+    size_t nlogs;
+    char *log_path[REGF_MAX_LOGS];   /* host paths of the logs found (NULL: none) */
+    char *summary;                   /* one line: "clean", "recovered 3 dirty pages from ..." */
+} kb_hive_recovery;
+
+/* Opens the hive file PATH (a hive given by the user, e.g. `kbaudit reg`), with the logs
+ * found beside it unless FLAGS has KB_TARGET_NO_LOGS. REC is filled whenever 0 is returned;
+ * free it with target_hive_recovery_free. */
+int target_open_hive_file(const char *path, unsigned flags, regf_hive **out, kb_hive_recovery *rec,
+                          kb_error *err);
+void target_hive_recovery_free(kb_hive_recovery *rec);
+/* What was done about a hive's logs (offline targets, once the hive is open); NULL for a
+ * live target or a hive that is not open. */
+const kb_hive_recovery *target_hive_recovery(const kb_target *t, kb_hive_id id);
+
 /* Opens a tree: finds the Windows directory and opens its SOFTWARE hive. The candidates are
  * the top-level folders holding System32\config\SOFTWARE (Windows and WINNT first, any
  * case); the first whose hive's SystemRoot value (drive dropped, resolved case-insensitively
  * under the root) names that folder is chosen, else the first candidate (probing). Fails
  * (KB_ERR_IO / KB_ERR_FORMAT / KB_ERR_NOTFOUND) when no readable SOFTWARE hive is there. */
-int target_open_tree(const char *root, kb_target **out, kb_error *err);
+int target_open_tree(const char *root, unsigned flags, kb_target **out, kb_error *err);
 /* Opens hive files; `system` may be NULL. Fails when SOFTWARE cannot be read. */
-int target_open_hives(const char *software, const char *system, kb_target **out, kb_error *err);
+int target_open_hives(const char *software, const char *system, unsigned flags, kb_target **out,
+                      kb_error *err);
 /* Opens the running system (Windows builds; elsewhere KB_ERR_UNSUPPORTED). Fails when
  * HKLM\SOFTWARE cannot be opened (KB_ERR_DENIED when access is refused). */
 int target_open_live(kb_target **out, kb_error *err);

@@ -96,6 +96,21 @@ static void copy_fact_warnings(audit_ctx *c)
         audit_warn(c, "evidence: %s", c->f->warnings[i]);
 }
 
+/* What was done about each hive's logs, for the reports to say (docs/json-output.md). */
+static void copy_hive_logs(audit_ctx *c)
+{
+    static const char *const names[2] = {"SOFTWARE", "SYSTEM"};
+    for (int i = 0; i < 2; i++) {
+        const facts_hive *h = &c->f->hives[i];
+        struct audit_hive_logs *o = &c->r->hives[i];
+        o->hive = names[i];
+        o->logs = h->logs;
+        o->pages = h->logs_pages;
+        if (h->logs_detail && (o->detail = strdup(h->logs_detail)) == NULL)
+            c->oom = true;
+    }
+}
+
 /* The pending-reboot markers whose value is unknown, as "A, B" (NULL when all are known):
  * "no reboot pending" needs every one of them. */
 static char *unknown_markers(audit_ctx *c)
@@ -329,6 +344,7 @@ int audit_run(const kb_facts *facts, const kbdb *db, const audit_options *opt, a
         decide(&c);
     }
     copy_fact_warnings(&c);
+    copy_hive_logs(&c);
     free(c.kbs);
     free(c.identity_doubt);
     free(c.evidence_doubt);
@@ -358,6 +374,7 @@ void audit_result_free(audit_result *r)
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
+    free(r->hives[0].detail), free(r->hives[1].detail);
     free(r->level.evidence);
     free(r->esu_months);
     free(r->esu_ssus);

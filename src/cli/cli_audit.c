@@ -19,7 +19,8 @@
 #include "kbaudit/report.h"
 
 const char cli_audit_help[] =
-    "usage: kbaudit audit (--live | TARGET...) [--format text|json|jsonl|junit|cmd|ps1]\n"
+    "usage: kbaudit audit (--live | TARGET...) [--no-logs]\n"
+    "                     [--format text|json|jsonl|junit|cmd|ps1]\n"
     "                     [--updates DIR] [-o FILE] [--db FILE] [-j N]\n"
     "                     [--baseline default|latest] [--no-color] [-q]\n"
     "  TARGET: --root DIR | --software FILE [--system FILE] | --systeminfo FILE [--qfe FILE]\n"
@@ -49,6 +50,9 @@ const char cli_audit_help[] =
     "                    above (\"--software S --system Y\", paths with blanks in double quotes);\n"
     "                    '#' starts a comment line; relative paths are relative to FILE's folder;\n"
     "                    '-' reads standard input (paths relative to the current folder)\n"
+    "  --no-logs         read dirty hives as they are on disk: without --no-logs their\n"
+    "                    transaction logs (HIVE.LOG1/.LOG2 beside them) are applied in\n"
+    "                    memory, as Windows would at load time (the report says so per hive)\n"
     "  --format FMT      text (default), json (docs/json-output.md), jsonl (one JSON document\n"
     "                    per target, one line each) or junit (JUnit XML);\n"
     "                    with --updates also cmd or ps1: a script for the server that runs\n"
@@ -114,7 +118,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"updates", required_argument, NULL, 'u'},  {"systeminfo", required_argument, NULL, 'S'},
         {"qfe", required_argument, NULL, 'Q'},      {"targets", required_argument, NULL, 'T'},
-        {"jobs", required_argument, NULL, 'j'},
+        {"jobs", required_argument, NULL, 'j'},     {"no-logs", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = "text";
@@ -131,6 +135,7 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         case 'Q': rc = cli_targets_add("audit", &o->targets, "--qfe", optarg); break;
         case 'T': rc = cli_targets_read("audit", &o->targets, optarg); break;
         case 'j': rc = parse_jobs(optarg, &o->jobs); break;
+        case 'N': o->no_logs = true; break;
         case 'f': o->format = optarg; break;
         case 'o': o->output = optarg; break;
         case 'd': o->db = optarg; break;
@@ -160,6 +165,9 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
         return cli_usage_error("audit", "--format %s writes an install script: it needs --updates DIR", o->format);
     if ((rc = cli_targets_finish("audit", &o->targets)) != 0)
         return rc;
+    /* --no-logs holds for every target of the run */
+    for (size_t i = 0; i < o->targets.n; i++)
+        o->targets.items[i].no_logs = o->no_logs;
     bool several = o->targets.n > 1 || o->targets.from_file;
     if (several && (script || o->updates))
         return cli_usage_error("audit", "--updates and --format cmd/ps1 plan one server: give one target");

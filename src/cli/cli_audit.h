@@ -15,6 +15,7 @@ typedef struct audit_cli_opts {
     const char *format, *output, *db, *updates;
     audit_options audit;
     bool no_color, quiet;
+    bool no_logs;            /* --no-logs: for every target */
     unsigned jobs;           /* -j: 0 = the default (cli_pool_default_jobs) */
 } audit_cli_opts;
 

@@ -55,13 +55,6 @@ static void unreadable(cli_outcome *o, const char *problem, const char *file)
     add_error(o, problem, file);
 }
 
-static int open_target(const cli_target_opts *t, kb_target **out, kb_error *err)
-{
-    return t->live ? target_open_live(out, err)
-           : t->root ? target_open_tree(t->root, out, err)
-                     : target_open_hives(t->software, t->system, out, err);
-}
-
 /* Facts from a kb_target (live, tree, hive files) or from systeminfo text. */
 static int gather(const cli_target_opts *t, cli_outcome *o)
 {
@@ -73,7 +66,7 @@ static int gather(const cli_target_opts *t, cli_outcome *o)
         return -1;
     }
     kb_target *kt = NULL;
-    if (open_target(t, &kt, &err) != 0) {
+    if (cli_target_open_quiet(t, &kt, &err) != 0) {
         if (err.kind == KB_ERR_UNSUPPORTED && t->live) {   /* --live outside Windows: a usage error */
             o->code = EXIT_USAGE;
             o->message = strdup(err.msg);

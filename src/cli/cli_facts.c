@@ -12,7 +12,7 @@
 const char cli_facts_help[] =
     "usage: kbaudit facts (--live | --root DIR | --software FILE [--system FILE] |\n"
     "                      --systeminfo FILE [--qfe FILE])\n"
-    "                     [--format text|json] [-o FILE]\n"
+    "                     [--no-logs] [--format text|json] [-o FILE]\n"
     "\n"
     "Print what kbaudit reads from a Windows system, each fact with where it came from:\n"
     "the OS identity (SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion, SYSTEM ProductType),\n"
@@ -20,7 +20,9 @@ const char cli_facts_help[] =
     "(ntoskrnl.exe, ntkrnlpa.exe) and of the months' marker files (crypt32.dll, appinfo.dll,\n"
     "spoolsv.exe), the Component Based Servicing packages and their states, matched with\n"
     "their .mum manifests, the pending-reboot markers, and whether each hive is readable,\n"
-    "dirty or corrupt.\n"
+    "dirty or corrupt. A dirty hive (one Windows had not finished writing) is read with its\n"
+    "transaction logs (HIVE.LOG1/.LOG2 beside it) applied in memory, as Windows would at\n"
+    "load time; the report says per hive what was recovered, or why a log was not used.\n"
     "\n"
     "  --live            the running Windows system this runs on (the Windows build,\n"
     "                    kbaudit.exe; run it from an elevated prompt): the registry through\n"
@@ -32,6 +34,7 @@ const char cli_facts_help[] =
     "  --system FILE     the SYSTEM hive file that goes with it (optional)\n"
     "  --systeminfo FILE the saved output of `systeminfo`, and\n"
     "  --qfe FILE        of `wmic qfe` / Get-HotFix (optional): a package list (docs/sysinfo.md)\n"
+    "  --no-logs         read dirty hives as they are on disk, without their transaction logs\n"
     "  --format FMT      text (default) or json (docs/facts-json.md)\n"
     "  -o, --output FILE write to FILE (refused inside the evidence: under --root, or a hive\n"
     "                    given as evidence)\n"
@@ -47,6 +50,7 @@ int cli_facts(int argc, char **argv)
         {"system", required_argument, NULL, 'y'}, {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {"systeminfo", required_argument, NULL, 'I'}, {"qfe", required_argument, NULL, 'Q'},
+        {"no-logs", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0}};
     if (cli_wants_help("facts", argc, argv))
         return 0;
@@ -63,6 +67,7 @@ int cli_facts(int argc, char **argv)
         case 'y': to.system = optarg; break;
         case 'I': to.systeminfo = optarg; break;
         case 'Q': to.qfe = optarg; break;
+        case 'N': to.no_logs = true; break;
         case 'f': format = optarg; break;
         case 'o': output = optarg; break;
         default: return cli_usage_error("facts", "unknown or incomplete option '%s'", argv[optind - 1]);

@@ -9,19 +9,22 @@
 #include "kbaudit/outfile.h"
 #include "kbaudit/regexport.h"
 #include "kbaudit/regf.h"
+#include "kbaudit/target.h"
 #include "kbaudit/utf.h"
 
 const char cli_reg_help[] =
-    "usage: kbaudit reg get [-q] HIVE KEYPATH [VALUE]\n"
-    "       kbaudit reg ls [-q] [--long] HIVE [KEYPATH]\n"
-    "       kbaudit reg export [-q] [--prefix ROOT] [--utf16] [-o FILE] HIVE [KEYPATH]\n"
-    "       kbaudit reg dump [-q] [-o FILE] HIVE [KEYPATH]\n"
-    "       kbaudit reg info HIVE\n"
+    "usage: kbaudit reg get [-q] [--no-logs] HIVE KEYPATH [VALUE]\n"
+    "       kbaudit reg ls [-q] [--no-logs] [--long] HIVE [KEYPATH]\n"
+    "       kbaudit reg export [-q] [--no-logs] [--prefix ROOT] [--utf16] [-o FILE] HIVE [KEYPATH]\n"
+    "       kbaudit reg dump [-q] [--no-logs] [-o FILE] HIVE [KEYPATH]\n"
+    "       kbaudit reg info [--no-logs] HIVE\n"
     "\n"
     "Read a registry hive file (SOFTWARE, SYSTEM, NTUSER.DAT...) without Windows. The file\n"
     "is only ever opened read-only. KEYPATH is relative to the hive's root key,\n"
     "backslash-separated and case-insensitive ('Microsoft\\Windows NT\\CurrentVersion');\n"
-    "without KEYPATH the root key is meant.\n"
+    "without KEYPATH the root key is meant. A dirty hive (its base block sequence numbers\n"
+    "differ) is read with its transaction logs, HIVE.LOG1 and HIVE.LOG2 beside it (any case),\n"
+    "applied in memory as Windows would at load time; nothing is written.\n"
     "\n"
     "  get      print each value of KEYPATH as NAME<TAB>TYPE<TAB>DATA, or with VALUE only\n"
     "           that value's data (\"\" or @ names the default value). Strings print as text,\n"
@@ -35,10 +38,12 @@ const char cli_reg_help[] =
     "                          the default is UTF-8 with LF line ends\n"
     "  dump     lossless listing, one line per key and value:\n"
     "           K<TAB>\"path\" and V<TAB>\"path\"<TAB>\"name\"<TAB>type<TAB>hex data\n"
-    "  info     base block facts: format version, sequence numbers (dirty or not), size\n"
+    "  info     base block facts: format version, the file's sequence numbers (dirty or not),\n"
+    "           what was done about its logs (logs, logs_detail), size of the hive read\n"
     "\n"
     "  -o, --output FILE  write to FILE instead of standard output\n"
-    "  -q, --quiet        do not warn on stderr that a hive is dirty\n"
+    "  -q, --quiet        do not say on stderr that a hive is dirty (and what was recovered)\n"
+    "  --no-logs          read a dirty hive as it is on disk, without its transaction logs\n"
     "\nOptions may come before or after the operands; '--' ends the options.\n"
     "\n"
     "Exit status: 0 success, 1 key or value not found, 2 usage error,\n"
@@ -48,7 +53,7 @@ typedef struct reg_opts {
     const char *action;
     const char *output;
     const char *prefix;
-    bool utf16, long_list, quiet;
+    bool utf16, long_list, quiet, no_logs;
     int nargs;
     char **args;   /* the operands, options removed (argv is reordered in place) */
 } reg_opts;
@@ -61,7 +66,7 @@ static int parse(int argc, char **argv, reg_opts *o)
         {"output", required_argument, NULL, 'o'}, {"prefix", required_argument, NULL, 'p'},
         {"utf16", no_argument, NULL, 'u'},        {"long", no_argument, NULL, 'l'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"no-logs", no_argument, NULL, 'N'},      {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->prefix = "HKEY_LOCAL_MACHINE\\SOFTWARE";
     if (argc < 2)
@@ -84,6 +89,7 @@ static int parse(int argc, char **argv, reg_opts *o)
         case 'u': o->utf16 = true; break;
         case 'l': o->long_list = true; break;
         case 'q': o->quiet = true; break;
+        case 'N': o->no_logs = true; break;
         case ':':
             return cli_usage_error("reg", "option '%s' needs an argument", av[optind - 1]);
         default:
@@ -121,18 +127,21 @@ static int validate(const reg_opts *o)
     return cli_usage_error("reg", "unknown action '%s' (get, ls, export, dump or info)", o->action);
 }
 
-static int open_hive(const char *path, bool quiet, regf_hive **h)
+static int open_hive(const char *path, const reg_opts *o, regf_hive **h, kb_hive_recovery *rec)
 {
     kb_error err = {0};
-    if (regf_open_file(path, h, &err) != 0) {
+    if (target_open_hive_file(path, o->no_logs ? KB_TARGET_NO_LOGS : 0, h, rec, &err) != 0) {
         cli_print_error(&err);
         return EXIT_UNREADABLE;
     }
-    const regf_header *hdr = regf_get_header(*h);
-    if (hdr->dirty && !quiet)
-        cli_errorf("warning: %s is dirty (sequence numbers %u and %u differ): recent changes may "
-                   "still be in its transaction log (.LOG files), which kbaudit does not replay",
-                   path, hdr->seq_primary, hdr->seq_secondary);
+    bool quiet = o->quiet || strcmp(o->action, "info") == 0;
+    if (rec->rep.status == REGF_RECOVERY_APPLIED && !quiet)
+        cli_errorf("note: %s is dirty (sequence numbers %u and %u differ): %s", path, rec->rep.file_seq1,
+                   rec->rep.file_seq2, rec->summary);
+    else if (rec->rep.status != REGF_RECOVERY_CLEAN && !quiet)
+        cli_errorf("warning: %s is dirty (sequence numbers %u and %u differ) and is read without its "
+                   "transaction logs (%s): recent changes may be missing",
+                   path, rec->rep.file_seq1, rec->rep.file_seq2, rec->summary);
     return 0;
 }
 
@@ -359,13 +368,17 @@ static int do_export(regf_hive *h, const reg_opts *o, bool dump)
     return close_output(out, o->output, rc);
 }
 
-static int do_info(regf_hive *h)
+static int do_info(regf_hive *h, const kb_hive_recovery *rec)
 {
     const regf_header *hdr = regf_get_header(h);
     printf("file\t%s\n", regf_name(h));
     printf("version\t%u.%u\n", hdr->major, hdr->minor);
-    printf("sequence\t%u %u\n", hdr->seq_primary, hdr->seq_secondary);
-    printf("dirty\t%s\n", hdr->dirty ? "yes" : "no");
+    printf("sequence\t%u %u\n", rec->rep.file_seq1, rec->rep.file_seq2);
+    printf("dirty\t%s\n", rec->rep.file_seq1 != rec->rep.file_seq2 ? "yes" : "no");
+    printf("logs\t%s\n", regf_recovery_status_name(rec->rep.status));
+    printf("logs_detail\t%s\n", rec->summary ? rec->summary : "");
+    if (rec->rep.status == REGF_RECOVERY_APPLIED)
+        printf("recovered_sequence\t%u\n", hdr->seq_primary);
     printf("last_written\t");
     print_filetime(stdout, hdr->last_written);
     printf("\nroot_offset\t0x%x\n", hdr->root);
@@ -385,7 +398,8 @@ int cli_reg(int argc, char **argv)
     if (rc)
         return rc;
     regf_hive *h = NULL;
-    rc = open_hive(o.args[0], o.quiet || strcmp(o.action, "info") == 0, &h);
+    kb_hive_recovery rec;
+    rc = open_hive(o.args[0], &o, &h, &rec);
     if (rc)
         return rc;
     if (strcmp(o.action, "get") == 0)
@@ -393,9 +407,10 @@ int cli_reg(int argc, char **argv)
     else if (strcmp(o.action, "ls") == 0)
         rc = do_ls(h, &o);
     else if (strcmp(o.action, "info") == 0)
-        rc = do_info(h);
+        rc = do_info(h, &rec);
     else
         rc = do_export(h, &o, strcmp(o.action, "dump") == 0);
     regf_close(h);
+    target_hive_recovery_free(&rec);
     return rc;
 }

@@ -8,6 +8,14 @@
 #include "kbaudit/evidence.h"
 #include "kbaudit/outfile.h"
 
+int cli_target_open_quiet(const cli_target_opts *o, kb_target **t, kb_error *err)
+{
+    unsigned flags = o->no_logs ? KB_TARGET_NO_LOGS : 0;
+    return o->live ? target_open_live(t, err)
+           : o->root ? target_open_tree(o->root, flags, t, err)
+                     : target_open_hives(o->software, o->system, flags, t, err);
+}
+
 int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
 {
     *t = NULL;
@@ -23,9 +31,7 @@ int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t)
         return cli_usage_error(cmd, o->system ? "--system needs --software"
                                               : "give --live, --root DIR, --software FILE or --systeminfo FILE");
     kb_error err = {0};
-    int r = o->live ? target_open_live(t, &err)
-            : o->root ? target_open_tree(o->root, t, &err)
-                      : target_open_hives(o->software, o->system, t, &err);
+    int r = cli_target_open_quiet(o, t, &err);
     if (r != 0 && err.kind == KB_ERR_UNSUPPORTED && o->live)
         return cli_usage_error(cmd, "%s", err.msg);
     if (r != 0) {

@@ -15,6 +15,7 @@ typedef struct cli_target_opts {
      * that goes with it (may be NULL). Package-list evidence, not a kb_target: its facts
      * come from facts_gather_package_list. */
     const char *systeminfo, *qfe;
+    bool no_logs;            /* --no-logs: read dirty hives without their transaction logs */
 } cli_target_opts;
 
 /* The targets of one `kbaudit audit` run, in the order given (cli_targets.c). Each entry
@@ -44,6 +45,9 @@ int cli_targets_read(const char *cmd, cli_target_list *l, const char *file);
 int cli_targets_finish(const char *cmd, cli_target_list *l);
 void cli_targets_free(cli_target_list *l);
 
+/* Opens the target (live, tree or hive files) the options name, printing nothing: 0, or -1
+ * with ERR set. The options are not checked (cli_target_open does). */
+int cli_target_open_quiet(const cli_target_opts *o, kb_target **t, kb_error *err);
 /* Opens the target named by the options; returns 0, EXIT_USAGE or EXIT_UNREADABLE (the
  * message is printed). */
 int cli_target_open(const char *cmd, const cli_target_opts *o, kb_target **t);

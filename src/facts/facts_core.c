@@ -159,14 +159,20 @@ int facts_gather(kb_target *t, kb_facts *f, kb_error *err)
     for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM && f->kind != KB_TARGET_LIVE; i++) {
         /* a live system's hives are loaded by its kernel: never dirty as seen through the API */
         const regf_hive *h = f->hives[i].readable ? target_hive(t, (kb_hive_id)i, NULL) : NULL;
-        const regf_header *hd = h ? regf_get_header(h) : NULL;
-        if (hd && hd->dirty) {
-            f->hives[i].dirty = true;
-            facts_warn(f, "%s hive %s is dirty (base block sequence numbers %u and %u differ): its transaction "
-                          "logs (.LOG1/.LOG2) are not replayed, so changes made shortly before the copy may be missing",
-                       target_hive_name((kb_hive_id)i), target_hive_path(t, (kb_hive_id)i), hd->seq_primary,
-                       hd->seq_secondary);
-        }
+        const kb_hive_recovery *rec = h ? target_hive_recovery(t, (kb_hive_id)i) : NULL;
+        if (rec == NULL)
+            continue;
+        facts_hive *fh = &f->hives[i];
+        fh->dirty = rec->rep.status != REGF_RECOVERY_CLEAN;
+        fh->logs = regf_recovery_status_name(rec->rep.status);
+        fh->logs_pages = rec->rep.status == REGF_RECOVERY_APPLIED ? rec->rep.pages : 0;
+        fh->logs_detail = facts_strdup(rec->summary);
+        if (fh->dirty && rec->rep.status != REGF_RECOVERY_APPLIED)
+            facts_warn(f, "%s hive %s is dirty (base block sequence numbers %u and %u differ) and was read "
+                          "without its transaction logs (%s): the registry may be older than the system's "
+                          "last state",
+                       target_hive_name((kb_hive_id)i), target_hive_path(t, (kb_hive_id)i), rec->rep.file_seq1,
+                       rec->rep.file_seq2, rec->summary ? rec->summary : "?");
     }
     facts_gather_os(f, t);
     const fact_num *cs = &f->current_control_set;
@@ -220,6 +226,7 @@ void facts_free(kb_facts *f)
     free(pd->pending_xml_operations.source);
     free(pd->pending_xml_error);
     free(f->hives[KB_HIVE_SOFTWARE].error), free(f->hives[KB_HIVE_SYSTEM].error);
+    free(f->hives[KB_HIVE_SOFTWARE].logs_detail), free(f->hives[KB_HIVE_SYSTEM].logs_detail);
     for (size_t i = 0; i < f->nwarnings; i++)
         free(f->warnings[i]);
     free(f->warnings);

@@ -35,13 +35,7 @@ static int check_base_block(regf_hive *h, kb_error *err)
                     (unsigned)h->file_size, REGF_BASE_BLOCK);
     if (memcmp(bb + BB_SIG, "regf", 4) != 0)
         return fail(h, err, "bad signature: not a registry hive (no \"regf\" at offset 0)");
-    uint32_t sum = 0;
-    for (unsigned i = 0; i < BB_CHECKSUM; i += 4)
-        sum ^= rd32(bb + i);
-    if (sum == 0xFFFFFFFFu)
-        sum = 0xFFFFFFFEu;
-    else if (sum == 0)
-        sum = 1;
+    uint32_t sum = regf_base_block_checksum(bb);
     if (sum != rd32(bb + BB_CHECKSUM))
         return fail(h, err, "bad base block checksum: stored 0x%08x, computed 0x%08x",
                     rd32(bb + BB_CHECKSUM), sum);
@@ -66,6 +60,18 @@ static int check_base_block(regf_hive *h, kb_error *err)
         return fail(h, err, "truncated: base block says %u bytes of hive bins, the file holds %zu",
                     h->hdr.bins_size, h->file_size - REGF_BASE_BLOCK);
     return 0;
+}
+
+uint32_t regf_base_block_checksum(const uint8_t *bb)
+{
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < BB_CHECKSUM; i += 4)
+        sum ^= rd32(bb + i);
+    if (sum == 0xFFFFFFFFu)
+        sum = 0xFFFFFFFEu;
+    else if (sum == 0)
+        sum = 1;
+    return sum;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -178,7 +184,8 @@ int regf_open_buffer(const void *data, size_t size, const char *name, regf_hive 
     return 0;
 }
 
-int regf_open_file(const char *path, regf_hive **out, kb_error *err)
+int regf_open_file_logs(const char *path, const regf_log_input *logs, size_t nlogs, regf_hive **out,
+                        regf_recovery *rep, kb_error *err)
 {
     *out = NULL;
     /* Evidence is read-only (and its access time left alone where the kernel allows). */
@@ -187,14 +194,24 @@ int regf_open_file(const char *path, regf_hive **out, kb_error *err)
     if (kb_map_readonly(path, true, &map, &size, err) != 0)
         return -1;
     regf_hive *h = NULL;
-    if (regf_open_buffer(map, size, path, &h, err) != 0) {
+    if (regf_open_recovered(map, size, path, logs, nlogs, &h, rep, err) != 0) {
         kb_unmap(map, size);
         return -1;
     }
-    h->mapping = size ? map : NULL;
-    h->mapping_size = size;
+    if (h->owned) {
+        kb_unmap(map, size);   /* the recovered hive is a copy */
+    } else {
+        h->mapping = size ? map : NULL;
+        h->mapping_size = size;
+    }
     *out = h;
     return 0;
+}
+
+int regf_open_file(const char *path, regf_hive **out, kb_error *err)
+{
+    regf_recovery rep;
+    return regf_open_file_logs(path, NULL, 0, out, &rep, err);
 }
 
 void regf_close(regf_hive *h)
@@ -203,6 +220,7 @@ void regf_close(regf_hive *h)
         return;
     if (h->mapping)
         kb_unmap(h->mapping, h->mapping_size);
+    free(h->owned);
     free(h->cell_starts);
     free(h->name);
     free(h);

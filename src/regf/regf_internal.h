@@ -24,6 +24,7 @@
 #define BB_ROOT 0x024
 #define BB_BINS_SIZE 0x028
 #define BB_CHECKSUM 0x1FC
+#define BB_LOG_PART 512u   /* a log holds the first 512 bytes of a base block */
 
 /* nk: key node */
 #define NK_FLAGS 2
@@ -62,6 +63,7 @@ struct regf_hive {
     uint32_t bins_size;        /* bytes of hive bins that were validated */
     uint32_t *cell_starts;     /* bitmap: 1 bit per 4 bytes, set where an allocated cell starts */
     const void *mapping;       /* non-NULL when we mmap'ed the file */
+    void *owned;               /* a recovered image (regf_log.c), freed on close */
     size_t mapping_size;
     char *name;
     regf_header hdr;
@@ -136,6 +138,10 @@ int regf_check_name(const regf_hive *h, const char *what, uint32_t off, uint32_t
                     bool compressed, kb_error *err);
 /* Adds context after the file name: "file: <context>: rest of the message". Returns -1. */
 int regf_error_context(const regf_hive *h, kb_error *err, const char *fmt, ...) KB_PRINTF(3, 4);
+
+/* The base block checksum: XOR of the first 508 bytes' dwords, 0 stored as 1 and
+ * 0xFFFFFFFF as 0xFFFFFFFE. */
+uint32_t regf_base_block_checksum(const uint8_t *bb);
 
 int regf_offlist_push(regf_offlist *l, regf_off off);
 

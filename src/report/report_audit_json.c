@@ -227,6 +227,25 @@ static int finish(json_out *o, FILE *out, kb_error *err)
     return rc ? kb_error_set(err, KB_ERR_IO, "cannot write the report") : 0;
 }
 
+/* "hives": per hive read from a file, what was done about its transaction logs. */
+static void hive_logs(json_out *o, const audit_result *r)
+{
+    json_key(&o->j, "hives");
+    json_array_begin(&o->j);
+    for (int i = 0; i < 2; i++) {
+        const struct audit_hive_logs *h = &r->hives[i];
+        if (h->logs == NULL)
+            continue;
+        json_object_begin(&o->j);
+        str(o, "hive", h->hive);
+        str(o, "logs", h->logs);
+        json_key(&o->j, "logs_pages"), json_uint(&o->j, h->pages);
+        str(o, "logs_detail", h->detail);
+        json_object_end(&o->j);
+    }
+    json_array_end(&o->j);
+}
+
 int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE *out, kb_error *err)
 {
     static const report_audit_opts none = {0};
@@ -265,6 +284,7 @@ int report_audit_json(const audit_result *r, const report_audit_opts *opt, FILE 
     security_only(&o, r);
     esu(&o, r);
     report_updates_json(&o.j, r, opt);
+    hive_logs(&o, r);
     strings(&o, "warnings", r->warnings, r->nwarnings);
     return finish(&o, out, err);
 }

@@ -232,17 +232,18 @@ static void counts(junit_out *o, const junit_plan *p)
     attr(o, "time", "0");
 }
 
-/* <properties>: the verdict and what was audited with what. */
+/* <properties>: the verdict and what was audited with what; R (NULL for the document of
+ * unreadable evidence) adds the evidence kind and what was done about each hive's logs. */
 static void properties(junit_out *o, const report_audit_opts *opt, const char *verdict, int code, const char *reason,
-                       const char *evidence)
+                       const audit_result *r, kb_buf *b)
 {
     char exit_code[16];
     snprintf(exit_code, sizeof exit_code, "%d", code);
     start(o, "properties");
     property(o, "verdict", verdict);
     property(o, "exit_code", exit_code);
-    if (evidence)
-        property(o, "evidence_kind", evidence);
+    if (r && r->evidence)
+        property(o, "evidence_kind", r->evidence);
     if (reason)
         property(o, "verdict_reason", reason);
     property(o, "kbaudit_version", KBAUDIT_VERSION);
@@ -252,6 +253,13 @@ static void properties(junit_out *o, const report_audit_opts *opt, const char *v
         property(o, "baseline", opt->baseline);
     if (opt->target)
         property(o, "target", opt->target);
+    for (int i = 0; r && i < 2; i++)
+        if (r->hives[i].logs) {
+            kb_buf_reset(b);
+            if (kb_buf_printf(b, "hive_logs_%s", r->hives[i].hive) != 0)
+                o->failed = true;
+            property(o, b->data ? b->data : "hive_logs", r->hives[i].detail ? r->hives[i].detail : r->hives[i].logs);
+        }
     end(o);
 }
 
@@ -277,7 +285,7 @@ static void result_suite(junit_out *o, const junit_content *c, const junit_plan 
         o->failed = true;
     attr(o, "name", b->data);
     counts(o, p);
-    properties(o, opt, audit_verdict_name(r->verdict), r->exit_code, r->verdict_reason, r->evidence);
+    properties(o, opt, audit_verdict_name(r->verdict), r->exit_code, r->verdict_reason, r, b);
     build_case(o, r, p, b);
     requirement_cases(o, r, p, b);
     reboot_case(o, r, p, b);
@@ -307,7 +315,7 @@ static void error_suite(junit_out *o, const junit_content *c, const junit_plan *
     start(o, "testsuite");
     attr(o, "name", b->data);
     counts(o, p);
-    properties(o, opt, audit_verdict_name(AUDIT_INCONCLUSIVE), 3, reason.data, NULL);
+    properties(o, opt, audit_verdict_name(AUDIT_INCONCLUSIVE), 3, reason.data, NULL, b);
     kb_buf_reset(b);
     rc = 0;
     for (size_t i = 0; i < c->nerrors; i++) {

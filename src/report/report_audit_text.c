@@ -161,6 +161,13 @@ static void host_section(text_out *t, const audit_result *r, const report_audit_
     if (r->package_list)   /* say at once what such evidence cannot show */
         fputs("Evidence:    package list (systeminfo / qfe text): CBS states, file versions and a pending\n"
               "             reboot are unknown; listed updates are not confirmed installed\n", t->fp);
+    for (int i = 0; i < 2; i++)
+        if (r->hives[i].logs && strcmp(r->hives[i].logs, "clean") != 0) {
+            /* only dirty hives: a clean one has nothing to say */
+            fprintf(t->fp, "Hive logs:   %s ", r->hives[i].hive);
+            put_clean(t, r->hives[i].detail ? r->hives[i].detail : r->hives[i].logs);
+            fputc('\n', t->fp);
+        }
     if (o->database || o->baseline) {
         fputs("Database:    ", t->fp);
         put_clean(t, o->database ? o->database : "(unnamed)");

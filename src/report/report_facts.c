@@ -171,6 +171,9 @@ int report_facts_json(const kb_facts *f, FILE *out, kb_error *err)
         json_key(&j, "path"), json_string(&j, i == KB_HIVE_SOFTWARE ? f->software_path : f->system_path);
         json_key(&j, "readable"), json_bool(&j, h->readable);
         json_key(&j, "dirty"), json_bool(&j, h->dirty);
+        json_key(&j, "logs"), json_string(&j, h->logs);
+        json_key(&j, "logs_pages"), json_uint(&j, h->logs_pages);
+        json_key(&j, "logs_detail"), json_string(&j, h->logs_detail);
         json_key(&j, "corrupt"), json_bool(&j, h->corrupt);
         json_key(&j, "error"), json_string(&j, h->error);
         json_object_end(&j);
@@ -261,9 +264,11 @@ int report_facts_text(const kb_facts *f, FILE *out, kb_error *err)
     for (int i = KB_HIVE_SOFTWARE; i <= KB_HIVE_SYSTEM; i++) {
         const facts_hive *h = &f->hives[i];
         const char *path = i == KB_HIVE_SOFTWARE ? f->software_path : f->system_path;
-        fprintf(out, "  %-8s  %s%s%s%s\n", i == KB_HIVE_SOFTWARE ? "SOFTWARE" : "SYSTEM",
-                path ? path : "(not available)", h->dirty ? "  [dirty: logs not replayed]" : "",
-                h->corrupt ? "  [CORRUPT] " : "", h->corrupt && h->error ? h->error : "");
+        fprintf(out, "  %-8s  %s%s%s\n", i == KB_HIVE_SOFTWARE ? "SOFTWARE" : "SYSTEM",
+                path ? path : "(not available)", h->corrupt ? "  [CORRUPT] " : "",
+                h->corrupt && h->error ? h->error : "");
+        if (h->dirty && h->logs_detail)
+            fprintf(out, "            logs: %s\n", h->logs_detail);
     }
     fprintf(out, "\nOperating system:\n");
     text_str(out, "ProductName", &f->product_name);

@@ -35,6 +35,8 @@ struct kb_target {
     char *hive_path[2];      /* host paths of SOFTWARE and SYSTEM (NULL when none); live:
                                 "HKLM\SOFTWARE", "HKLM\SYSTEM" */
     regf_hive *hive[2];      /* offline only */
+    kb_hive_recovery recovery[2];  /* what was done about each hive's logs */
+    unsigned flags;          /* KB_TARGET_NO_LOGS */
     bool hive_tried[2];
     kb_error hive_err[2];    /* why a hive could not be opened */
     void *backend;           /* the live backend's own state */
@@ -46,6 +48,12 @@ extern const target_ops target_offline_ops;
  * case-insensitively inside the root; see target_file. */
 int target_resolve(const kb_target *t, const char *base, const char *winpath, char **host,
                    kb_error *err);
+
+/* Opens the hive file PATH applying the logs at LOGS (host paths, malloc'ed, taken over; NULL
+ * entries for none). A log found but refused before it could be opened (a link leading out of
+ * the root) is named by LOGS with its reason in REFUSED (NULL: none refused). */
+int target_open_hive_logs(const char *path, char *logs[REGF_MAX_LOGS], const kb_error *refused,
+                          unsigned flags, regf_hive **out, kb_hive_recovery *rec, kb_error *err);
 
 /* The offline backend's operations (target_reg.c, target_path.c). */
 int target_offline_hive_open(kb_target *t, kb_hive_id id, kb_error *err);

@@ -10,8 +10,10 @@
 
 static void offline_close(kb_target *t)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         regf_close(t->hive[i]);
+        target_hive_recovery_free(&t->recovery[i]);
+    }
 }
 
 int target_offline_hive_open(kb_target *t, kb_hive_id id, kb_error *err)
@@ -25,6 +27,28 @@ const target_ops target_offline_ops = {
     offline_close,
 };
 
+/* A tree's hive with its logs, found like any file of the tree: case-insensitively and never
+ * through a link that leaves the root (System32\config\SOFTWARE.LOG1). */
+static void open_tree_hive(kb_target *t, kb_hive_id id)
+{
+    static const char *const suffix[REGF_MAX_LOGS] = {".LOG1", ".LOG2"};
+    char *logs[REGF_MAX_LOGS] = {NULL, NULL};
+    kb_error refused[REGF_MAX_LOGS] = {{KB_OK, ""}, {KB_OK, ""}};
+    for (size_t i = 0; i < REGF_MAX_LOGS && t->windir && !(t->flags & KB_TARGET_NO_LOGS); i++) {
+        char spec[128];
+        kb_error e = {0};
+        snprintf(spec, sizeof spec, CONFIG_DIR "%s%s", target_hive_name(id), suffix[i]);
+        if (target_file(t, spec, &logs[i], &e) == 0)
+            continue;
+        logs[i] = NULL;
+        /* there but refused (a link out of the root): reported, not silently ignored */
+        if (e.kind != KB_ERR_NOTFOUND && (logs[i] = strdup(spec + strlen(CONFIG_DIR))) != NULL)
+            refused[i] = e;
+    }
+    target_open_hive_logs(t->hive_path[id], logs, refused, t->flags, &t->hive[id], &t->recovery[id],
+                          &t->hive_err[id]);
+}
+
 const regf_hive *target_hive(kb_target *t, kb_hive_id id, kb_error *err)
 {
     if (t->ops != &target_offline_ops) {
@@ -37,8 +61,10 @@ const regf_hive *target_hive(kb_target *t, kb_hive_id id, kb_error *err)
         if (t->hive_path[id] == NULL)
             kb_error_set(&t->hive_err[id], KB_ERR_NOTFOUND, "no %s hive %s", target_hive_name(id),
                          t->kind == KB_TARGET_TREE ? "in the tree" : "was given");
+        else if (t->kind == KB_TARGET_TREE)
+            open_tree_hive(t, id);
         else
-            regf_open_file(t->hive_path[id], &t->hive[id], &t->hive_err[id]);
+            target_open_hive_file(t->hive_path[id], t->flags, &t->hive[id], &t->recovery[id], &t->hive_err[id]);
     }
     if (t->hive[id] == NULL && err)
         *err = t->hive_err[id];
@@ -73,7 +99,8 @@ static char *windir_of(const kb_target *t, const char *host)
  * case-insensitively under the root (".." and links leading out are refused). */
 static bool names_itself(const kb_target *t, const char *host)
 {
-    kb_target probe = {.kind = KB_TARGET_TREE, .ops = &target_offline_ops, .root = t->root};
+    kb_target probe = {.kind = KB_TARGET_TREE, .ops = &target_offline_ops, .root = t->root,
+                       .flags = KB_TARGET_NO_LOGS};
     probe.hive_path[KB_HIVE_SOFTWARE] = (char *)host;
     kb_buf value = KB_BUF_INIT;
     kb_error e = {0};
@@ -89,6 +116,7 @@ static bool names_itself(const kb_target *t, const char *host)
     }
     kb_buf_free(&value);
     regf_close(probe.hive[KB_HIVE_SOFTWARE]);
+    target_hive_recovery_free(&probe.recovery[KB_HIVE_SOFTWARE]);
     return same;
 }
 
@@ -151,7 +179,7 @@ static int find_windows_dir(kb_target *t, kb_error *err)
     return 0;
 }
 
-int target_open_tree(const char *root, kb_target **out, kb_error *err)
+int target_open_tree(const char *root, unsigned flags, kb_target **out, kb_error *err)
 {
     *out = NULL;
     kb_target *t = calloc(1, sizeof *t);
@@ -159,6 +187,7 @@ int target_open_tree(const char *root, kb_target **out, kb_error *err)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     t->kind = KB_TARGET_TREE;
     t->ops = &target_offline_ops;
+    t->flags = flags;
     kb_error e = {0};
     bool is_dir = false;
     t->root = kb_realpath(root, &e);
@@ -185,7 +214,8 @@ int target_open_tree(const char *root, kb_target **out, kb_error *err)
     return 0;
 }
 
-int target_open_hives(const char *software, const char *system, kb_target **out, kb_error *err)
+int target_open_hives(const char *software, const char *system, unsigned flags, kb_target **out,
+                      kb_error *err)
 {
     *out = NULL;
     kb_target *t = calloc(1, sizeof *t);
@@ -193,6 +223,7 @@ int target_open_hives(const char *software, const char *system, kb_target **out,
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     t->kind = KB_TARGET_HIVES;
     t->ops = &target_offline_ops;
+    t->flags = flags;
     t->hive_path[KB_HIVE_SOFTWARE] = strdup(software);
     t->hive_path[KB_HIVE_SYSTEM] = system ? strdup(system) : NULL;
     if (t->hive_path[KB_HIVE_SOFTWARE] == NULL || (system && t->hive_path[KB_HIVE_SYSTEM] == NULL)) {

@@ -21,10 +21,11 @@ EXIT = {"compliant": 0, "not-compliant": 1, "inconclusive": 1, "not-covered": 4}
 TOP_KEYS = ["kbaudit_version", "database", "baseline", "target", "verdict", "exit_code",
             "verdict_reason", "evidence", "host", "requirements", "plan", "pending_reboot",
             "pending_reasons", "newest_rollup_installed", "level", "months_behind",
-            "months_behind_at_most", "newest_known_rollup", "security_only", "esu", "warnings"]
+            "months_behind_at_most", "newest_known_rollup", "security_only", "esu", "hives", "warnings"]
 EVIDENCE_KINDS = {"package", "file-version", "package+file-version", "package-list"}
 TARGET_KINDS = {"tree", "hives", "live", "package-list", None}
 UNKNOWN = ["cbs-states", "file-versions", "pending-reboot"]
+LOGS = {"clean", "recovered", "dirty-no-log", "dirty-log-rejected", "dirty-logs-not-read"}
 KB = re.compile(r"^KB[1-9][0-9]*$")
 DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$")
 KINDS = {"ssu", "sha2", "rollup", "preview-rollup", "security-only", "esu-prep", "other", "reboot"}
@@ -116,6 +117,9 @@ def check_json(name, path, jq):
     for q in d["requirements"]:
         check(q["evidence_kind"] is None or q["evidence_kind"] in EVIDENCE_KINDS, w, f"evidence_kind {q['evidence_kind']!r}")
     check(all(isinstance(x, str) for x in d["warnings"]), w, "warnings")
+    check(isinstance(d["hives"], list) and all(
+        h["hive"] in ("SOFTWARE", "SYSTEM") and h["logs"] in LOGS and is_int(h["logs_pages"])
+        and isinstance(h["logs_detail"], str) for h in d["hives"]), w, "hives")
     return d
 
 

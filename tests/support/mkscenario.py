@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkhive  # noqa: E402
 import mkbad  # noqa: E402
+import mklog  # noqa: E402
 
 MARKER = ".mkscenario.json"     # written at OUT_DIR: proves OUT_DIR is ours to rebuild
 MAX_INCLUDE_DEPTH = 8
@@ -288,7 +290,7 @@ def _directive(sc, kind, arg, rest, base, where, stack, depth):
     elif kind == "include":
         for f in split_words(rest):
             _load_into(sc, _src(base, f), stack, depth + 1)
-    elif kind in ("hive", "overlay", "corrupt"):
+    elif kind in ("hive", "overlay", "corrupt", "logs"):
         _need(arg, "%s needs a hive name or path: '%s SOFTWARE: ...'" % (kind, kind))
         if "/" in arg or "\\" in arg:
             region, comps = parse_path(arg, where)
@@ -307,6 +309,10 @@ def _directive(sc, kind, arg, rest, base, where, stack, depth):
             _need(h is not None, "%s %s before 'hive %s:'" % (kind, arg, arg))
             if kind == "overlay":
                 h["files"] += [_src(base, f) for f in split_words(rest)]
+            elif kind == "logs":
+                w = split_words(rest)
+                _need(len(w) == 1, "logs: one .logdesc file (tests/support/mklog.py)")
+                h["logs"] = _src(base, w[0])
             else:
                 cmd = rest.split(None, 1)[0] if rest else ""
                 _need(cmd in ("set", "fill", "insert", "truncate", "fixchecksum"),
@@ -800,6 +806,17 @@ def hive_bytes(sc, h):
         raise ScenarioError(_map_where(str(e), spans, h))
 
 
+def hive_logs(h, data):
+    """-> (the dirty primary file, [its .LOG1, .LOG2]) for a hive with a 'logs' line: DATA
+    is the hive as its logs hold it, the primary file holds the older state."""
+    try:
+        with open(h["logs"], encoding="utf-8") as f:
+            primary, logs, _ = mklog.make(f.read(), h["logs"], data)
+    except (OSError, mklog.LogDescError, struct.error) as e:
+        raise ScenarioError("%s: hive %s: logs: %s" % (h["where"], h["name"], e))
+    return primary, logs
+
+
 def final_comps(sc, region, comps):
     """Path components relative to OUT_DIR, with the windir and upper case applied."""
     if region == "win":
@@ -922,6 +939,8 @@ def build(sc, out, store):
     for comps, e in items:
         if e.kind == "hive":
             data[id(e)] = hive_bytes(sc, e.hive)
+            if e.hive.get("logs"):
+                data[id(e)], data[(id(e), "logs")] = hive_logs(e.hive, data[id(e)])
         elif e.kind == "mum":
             data[id(e)] = mum_xml(e.mum)
         elif e.kind == "file":
@@ -959,6 +978,8 @@ def build(sc, out, store):
             _write_new(path, store.get(e.pe))
         else:
             _write_new(path, data[id(e)])
+            for i, log in enumerate(data.get((id(e), "logs"), []), 1):
+                _write_new("%s.LOG%d" % (path, i), log)
     # the root folder exists even for a tree with nothing in it
     _safe_dir(out_real, out, [sc.root] if sc.root else [])
     _write_marker(out, sc, True)
@@ -1039,6 +1060,16 @@ def _check(sc, scen_dir, out):
             continue
         if e.kind == "hive":
             h = e.hive
+            if h.get("logs"):
+                # the primary file holds an older state than the description: hivex must
+                # read it, the recovered state is kbaudit's to show (expect-*.json)
+                try:
+                    _walk_all(hivex.Hivex(path))
+                except RuntimeError as x:
+                    errs.append("%s: hivex cannot read the dirty primary file: %s" % (rel, x))
+                if not os.path.isfile(path + ".LOG1"):
+                    errs.append("%s.LOG1: missing" % rel)
+                continue
             if h["patches"]:
                 # a failed open leaves a half-made Hivex whose __del__ complains: silence it
                 hook, sys.unraisablehook = sys.unraisablehook, lambda *_: None

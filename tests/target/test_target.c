@@ -59,7 +59,7 @@ static kb_target *open_tree(void)
     snprintf(root, sizeof root, "%s/root", tmp);
     kb_target *t = NULL;
     kb_error err = {0};
-    if (target_open_tree(root, &t, &err) != 0)
+    if (target_open_tree(root, 0, &t, &err) != 0)
         fail_msg("%s", err.msg);
     return t;
 }
@@ -127,7 +127,7 @@ static void test_hive_files(void **state)
     (void)state;
     kb_target *t = NULL;
     kb_error err = {0};
-    assert_int_equal(target_open_hives(SOFTWARE_FIXTURE, NULL, &t, &err), 0);
+    assert_int_equal(target_open_hives(SOFTWARE_FIXTURE, NULL, 0, &t, &err), 0);
     assert_false(target_files_available(t));
     char *host = NULL;
     assert_int_equal(target_file(t, "System32\\ntoskrnl.exe", &host, &err), -1);
@@ -148,13 +148,13 @@ static void test_open_failures(void **state)
     kb_error err = {0};
     char path[300];
     snprintf(path, sizeof path, "%s/outside", tmp);
-    assert_int_equal(target_open_tree(path, &t, &err), -1);
+    assert_int_equal(target_open_tree(path, 0, &t, &err), -1);
     assert_int_equal(err.kind, KB_ERR_NOTFOUND);
     assert_non_null(strstr(err.msg, "no Windows directory"));
     snprintf(path, sizeof path, "%s/outside/secret.txt", tmp);
-    assert_int_equal(target_open_hives(path, NULL, &t, &err), -1);
+    assert_int_equal(target_open_hives(path, NULL, 0, &t, &err), -1);
     assert_int_equal(err.kind, KB_ERR_FORMAT);
-    assert_int_equal(target_open_tree("/nonexistent/kbaudit", &t, &err), -1);
+    assert_int_equal(target_open_tree("/nonexistent/kbaudit", 0, &t, &err), -1);
     assert_null(t);
 }
 
