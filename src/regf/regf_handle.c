@@ -203,6 +203,7 @@ void regf_close(regf_hive *h)
         return;
     if (h->mapping)
         kb_unmap(h->mapping, h->mapping_size);
+    regf_index_free(h);
     free(h->cell_starts);
     free(h->name);
     free(h);

@@ -25,6 +25,7 @@ void target_close(kb_target *t)
         free(t->hive_path[i]);
     free(t->root);
     free(t->windir);
+    free(t->last_key);
     free(t);
 }
 

@@ -38,6 +38,11 @@ struct kb_target {
     bool hive_tried[2];
     kb_error hive_err[2];    /* why a hive could not be opened */
     void *backend;           /* the live backend's own state */
+    /* offline: the key the last registry read found (facts read several values of one key
+     * in a row: CurrentState, InstallClient... of each package; one path lookup serves them) */
+    char *last_key;
+    const regf_hive *last_hive;
+    regf_off last_off;
 };
 
 extern const target_ops target_offline_ops;
