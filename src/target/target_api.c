@@ -26,6 +26,8 @@ void target_close(kb_target *t)
     free(t->root);
     free(t->windir);
     free(t->last_key);
+    free(t->dir_spec);
+    free(t->dir_host);
     free(t);
 }
 

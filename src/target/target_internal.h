@@ -41,6 +41,9 @@ struct kb_target {
     /* offline: the key the last registry read found (facts read several values of one key
      * in a row: CurrentState, InstallClient... of each package; one path lookup serves them) */
     char *last_key;
+    /* tree: the folder (below the Windows directory) a file was last found in, and its host
+     * path: the files of one folder are read in a row (every .mum of servicing\Packages) */
+    char *dir_spec, *dir_host;
     const regf_hive *last_hive;
     regf_off last_off;
 };
