@@ -50,6 +50,10 @@ struct kb_target {
 
 extern const target_ops target_offline_ops;
 
+/* Frees what the offline backend remembers between reads (last_key, dir_spec, dir_host):
+ * target_close does it, and so must the users of a temporary copy of a target. */
+void target_drop_caches(kb_target *t);
+
 /* Resolves WINPATH (relative to `base`, a path relative to the root; NULL = the root)
  * case-insensitively inside the root; see target_file. */
 int target_resolve(const kb_target *t, const char *base, const char *winpath, char **host,
