@@ -81,7 +81,10 @@ def sz(s):
     return (s + "\0").encode("utf-16-le")
 
 
-def generate(scale=1.0, seed=2008):
+def generate(scale=1.0, seed=2008, packages=None, x86_share=0.2):
+    """The hive's Writer. packages: how many CBS packages (default 12,000 x scale);
+    x86_share: the share of them built for x86 (the rest amd64). The writer's
+    `packages` lists (identity, KB, CurrentState) of each package, for bench/gen_system.py."""
     rnd = random.Random(seed)
     w = mkhive.Writer(minor=5, root_name="CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}",
                       filename="SOFTWARE")
@@ -115,15 +118,18 @@ def generate(scale=1.0, seed=2008):
                "DISM Package Manager Provider", "Windows Update Standalone Installer")
     states = (0x70, 0x70, 0x70, 0x70, 0x70, 0x50, 0x50, 0x60, 0x40, 0x20,
               0xffffff90)
-    kbs = rnd.sample(range(900000, 5010000), n(12000))
+    listed = []
+    w.packages = listed
+    kbs = rnd.sample(range(900000, 5010000), packages if packages else n(12000))
     for i, kb in enumerate(kbs):
-        arch = "amd64" if rnd.random() < 0.8 else "x86"
+        arch = "amd64" if rnd.random() < 1 - x86_share else "x86"
         ver = "6.0.%d.%d" % (rnd.randint(1, 3), rnd.randint(0, 9))
         pfx = "Package_for_KB%d" % kb if rnd.random() < 0.7 else \
             "Package_%d_for_KB%d" % (rnd.randint(1, 40), kb)
         ident = "%s~%s~%s~~%s" % (pfx, TOKEN, arch, ver)
         k = pk.new_child(ident)
         st = rnd.choice(states)
+        listed.append((ident, kb, st))
         t = 0x01c9d000_00000000 + rnd.getrandbits(50)
         k.add_value("CurrentState", REG_DWORD, struct.pack("<I", st))
         k.add_value("InstallClient", REG_SZ, sz(rnd.choice(clients)))

@@ -55,8 +55,9 @@ MiB = 1 << 20
 
 
 class Command:
-    def __init__(self, name, argv, runs, is_peer, package=None):
+    def __init__(self, name, argv, runs, is_peer, package=None, ok_codes=(0,)):
         self.name = name
+        self.ok_codes = ok_codes  # exit statuses of a successful run
         self.argv = argv
         self.runs = runs          # runs wanted
         self.is_peer = is_peer
@@ -70,8 +71,9 @@ class Command:
         return statistics.median(self.times) if self.times else None
 
 
-def spawn_and_wait(argv, stderr_path, timeout):
-    """Runs argv with stdout on /dev/null; returns (seconds, peak RSS bytes, status text or None)."""
+def spawn_and_wait(argv, stderr_path, timeout, ok_codes=(0,)):
+    """Runs argv with stdout on /dev/null; returns (seconds, peak RSS bytes, status text or None:
+    None when it exited with one of ok_codes)."""
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
         (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
@@ -104,7 +106,7 @@ def spawn_and_wait(argv, stderr_path, timeout):
     if timed_out:
         return elapsed, rss, "timed out after %.0f s" % timeout
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
+    if code not in ok_codes:
         return elapsed, rss, "exit status %d (see %s)" % (code, stderr_path)
     return elapsed, rss, None
 
@@ -188,11 +190,18 @@ def bench_hive(label, hive, kbaudit, args):
     size = os.path.getsize(hive)
     print("\n== %s: %s (%.1f MiB) ==" % (label, os.path.relpath(hive), size / MiB))
     cmds = make_commands(kbaudit, hive, args)
+    time_commands(label, cmds, args)
+    return report(label, hive, size, cmds)
+
+
+def time_commands(label, cmds, args):
+    """Warms up, then runs the commands in turns (args.timeout, args.slow); fills each
+    Command's times, rss, failure and note; prints the load averages."""
     load_before = load_text()
     # warm the page cache and check that every command works before timing anything
     for c in cmds:
         err = os.path.join(OUT, "stderr-%s-%s.txt" % (label, c.name))
-        t, rss, fail = spawn_and_wait(c.argv, err, args.timeout)
+        t, rss, fail = spawn_and_wait(c.argv, err, args.timeout, c.ok_codes)
         if fail:
             c.failure = fail
             print("  %-12s warm-up run failed: %s" % (c.name, fail))
@@ -209,7 +218,7 @@ def bench_hive(label, hive, kbaudit, args):
             if c.failure or len(c.times) >= c.runs:
                 continue
             err = os.path.join(OUT, "stderr-%s-%s.txt" % (label, c.name))
-            t, rss, fail = spawn_and_wait(c.argv, err, args.timeout)
+            t, rss, fail = spawn_and_wait(c.argv, err, args.timeout, c.ok_codes)
             if fail:
                 c.failure = fail
                 continue
@@ -221,7 +230,6 @@ def bench_hive(label, hive, kbaudit, args):
     if sys.stderr.isatty():
         sys.stderr.write("\r")
     print("  load average before %s, after %s" % (load_before, load_text()))
-    return report(label, hive, size, cmds)
 
 
 def fmt_ms(t):
@@ -237,32 +245,38 @@ def fmt_rss(values):
     return "<= %.1f" % (max(-v for v in values) / MiB)
 
 
-def report(label, hive, size, cmds):
-    kb = cmds[0]
-    cat = cmds[-1]
-    kb_med = kb.median()
+def print_table(cmds, ref_name, ratio):
+    """The table of medians, min, max and peak RSS; ratio(c) is the last column's text."""
     print()
-    print("| command | runs | median ms | min ms | max ms | peak RSS MiB | vs kbaudit |")
+    print("| command | runs | median ms | min ms | max ms | peak RSS MiB | vs %s |" % ref_name)
     print("|---|---:|---:|---:|---:|---:|---:|")
     for c in cmds:
         if not c.times:
             print("| %s | 0 | %s | | | | |" % (c.name, c.failure or "not run"))
             continue
-        med = c.median()
-        if c is kb:
-            ratio = "1"
-        elif kb_med:
-            ratio = "%.1f× slower" % (med / kb_med) if med >= kb_med else "%.1f× faster" % (kb_med / med)
-        else:
-            ratio = ""
         print("| %s | %d | %s | %s | %s | %s | %s |" % (
-            c.name, len(c.times), fmt_ms(med), fmt_ms(min(c.times)), fmt_ms(max(c.times)),
-            fmt_rss(c.rss), ratio))
+            c.name, len(c.times), fmt_ms(c.median()), fmt_ms(min(c.times)), fmt_ms(max(c.times)),
+            fmt_rss(c.rss), ratio(c)))
     for c in cmds:
         if c.note:
             print("  note: %s: %s" % (c.name, c.note))
         if c.failure and c.times:
             print("  note: %s: a later run failed: %s" % (c.name, c.failure))
+
+
+def report(label, hive, size, cmds):
+    kb = cmds[0]
+    cat = cmds[-1]
+    kb_med = kb.median()
+
+    def ratio(c):
+        med = c.median()
+        if c is kb:
+            return "1"
+        if kb_med:
+            return "%.1f× slower" % (med / kb_med) if med >= kb_med else "%.1f× faster" % (kb_med / med)
+        return ""
+    print_table(cmds, "kbaudit", ratio)
     results = []
     if not kb_med:
         print("  FAIL kbaudit did not run: %s" % kb.failure)

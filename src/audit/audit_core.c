@@ -195,11 +195,31 @@ static const char *foreign_arch(const kb_facts *f, const facts_package *p)
     return NULL;   /* "neutral", "wow64", ...: not a whole-package processor mismatch */
 }
 
+/* Where each KB already collected sits in c->kbs: open addressing on the KB number, index
+ * + 1 (0: free). A scan of c->kbs per package made the audit quadratic in packages. */
+typedef struct kb_slots {
+    size_t *v;
+    size_t mask;
+} kb_slots;
+
+static size_t *kb_slot(const kb_slots *s, const kb_status *kbs, uint32_t kb)
+{
+    size_t i = (size_t)(kb * 2654435761u) & s->mask;
+    while (s->v[i] && kbs[s->v[i] - 1].kb != kb)
+        i = (i + 1) & s->mask;
+    return &s->v[i];
+}
+
 static void index_packages(audit_ctx *c)
 {
     const kb_facts *f = c->f;
+    kb_slots slots = {NULL, 15};
+    while (slots.mask < f->npackages * 2)   /* at most half full */
+        slots.mask = slots.mask * 2 + 1;
     c->kbs = calloc(f->npackages ? f->npackages : 1, sizeof *c->kbs);
-    if (c->kbs == NULL) {
+    slots.v = calloc(slots.mask + 1, sizeof *slots.v);
+    if (c->kbs == NULL || slots.v == NULL) {
+        free(slots.v);
         c->oom = true;
         return;
     }
@@ -216,12 +236,12 @@ static void index_packages(audit_ctx *c)
         }
         kb_state s = audit_package_state(p);
         const char *name = p->has_state ? facts_state_name(p->state) : p->listed ? "listed" : "manifest only";
-        size_t j = 0;
-        while (j < c->nkbs && c->kbs[j].kb != p->kb)
-            j++;
+        size_t *slot = kb_slot(&slots, c->kbs, p->kb);
+        size_t j = *slot ? *slot - 1 : c->nkbs;
         bool superseded = p->has_state && p->state == 0x50;
         if (j == c->nkbs) {
             c->kbs[c->nkbs++] = (kb_status){p->kb, s, name, superseded};
+            *slot = c->nkbs;
         } else if (rank(s) > rank(c->kbs[j].state)) {
             c->kbs[j].state = s;
             c->kbs[j].state_name = name;
@@ -232,6 +252,7 @@ static void index_packages(audit_ctx *c)
         if (s == KB_STATE_REMOVING)
             audit_warn(c, "KB%u: package %s is in state %s", p->kb, p->identity, name);
     }
+    free(slots.v);
     qsort(c->kbs, c->nkbs, sizeof *c->kbs, cmp_status);
 }
 

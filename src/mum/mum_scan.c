@@ -98,6 +98,18 @@ int mum_scan_feed(mum_scan *s, const void *data, size_t n)
 {
     const uint8_t *p = data;
     for (size_t i = 0; i < n && !s->failed; i++) {
+        /* Text and quoted values are most of a manifest: their bytes change nothing but the
+         * line count up to the next '<' or closing quote, so they are skipped in a tight loop
+         * (a .mum is scanned once per package: 20,000 of them on a long-serviced system). */
+        if (s->nhead == sizeof s->head && (s->state == S_TEXT || s->state == S_QUOTE)) {
+            uint8_t stop = s->state == S_TEXT ? '<' : (uint8_t)s->quote;
+            size_t j = i;
+            while (j < n && p[j] != stop && p[j] != '\n')
+                j++;
+            if (j == n)
+                break;
+            i = j;
+        }
         uint8_t c = p[i];
         if (s->nhead < sizeof s->head) {
             s->head[s->nhead++] = c;

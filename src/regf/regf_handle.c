@@ -221,6 +221,7 @@ void regf_close(regf_hive *h)
     if (h->mapping)
         kb_unmap(h->mapping, h->mapping_size);
     free(h->owned);
+    regf_index_free(h);
     free(h->cell_starts);
     free(h->name);
     free(h);

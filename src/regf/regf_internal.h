@@ -4,6 +4,7 @@
 #ifndef KBAUDIT_REGF_INTERNAL_H
 #define KBAUDIT_REGF_INTERNAL_H
 
+#include <stdint.h>
 #include <string.h>
 
 #include "kbaudit/regf.h"
@@ -67,7 +68,16 @@ struct regf_hive {
     size_t mapping_size;
     char *name;
     regf_header hdr;
+    /* Filled while reading, the only state that changes after opening (regf_mutable): */
+    struct regf_index_cache *index;   /* sorted name indexes of big subkey lists (regf_index.c) */
+    bool index_off;                   /* always scan lists linearly (tests compare both ways) */
+    uint64_t entries_read;            /* subkey-list entries visited: lets tests check scaling */
 };
+
+/* The hive behind a const pointer, for its caches: every hive is allocated by regf_open_*,
+ * never const itself, so writing the fields above through this is defined. Not safe for
+ * concurrent use from several threads (kbaudit reads a hive from one thread). */
+static inline regf_hive *regf_mutable(const regf_hive *h) { return (regf_hive *)(uintptr_t)h; }
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t rd32(const uint8_t *p)
@@ -132,6 +142,10 @@ int regf_decode_name(kb_buf *out, const uint8_t *p, uint32_t n, bool compressed)
 bool regf_name_equals(const uint8_t *p, uint32_t n, bool compressed, const uint16_t *want,
                       size_t want_len);
 
+/* A key's stored name (N bytes; Latin-1 when *COMPRESSED, else UTF-16LE) after checking the
+ * nk record and the name's length; NULL with err set when either is corrupt. */
+const uint8_t *regf_key_stored_name(const regf_hive *h, regf_off key, uint32_t *n, bool *compressed,
+                                    kb_error *err);
 /* Checks a name's stored length against the bytes available after it; a UTF-16 name of odd
  * length is corrupt. `what` and `off` name the record. */
 int regf_check_name(const regf_hive *h, const char *what, uint32_t off, uint32_t n, uint32_t avail,
@@ -144,5 +158,25 @@ int regf_error_context(const regf_hive *h, kb_error *err, const char *fmt, ...) 
 uint32_t regf_base_block_checksum(const uint8_t *bb);
 
 int regf_offlist_push(regf_offlist *l, regf_off off);
+
+/* Calls `visit` for each subkey entry of `key` in list order (regf_node.c): the child's
+ * offset and, in an lh leaf, the entry's name hash. `visit` returns 0 to go on, 1 to stop,
+ * -1 on error. Checks that the entries add up to the nk's subkey count; returns 0 when done
+ * or stopped, -1 on error. */
+typedef int (*regf_subkey_visit)(void *ctx, const regf_hive *h, regf_off child, uint32_t hash,
+                                 bool has_hash, kb_error *err);
+int regf_for_each_subkey(const regf_hive *h, regf_off key, regf_subkey_visit visit, void *ctx,
+                         kb_error *err);
+
+/* Sorted name indexes of big subkey lists (regf_index.c). regf_index_find gives exactly what
+ * the linear scan of find_child would: the first entry in list order whose name equals WANT
+ * (upper-cased UTF-16) and, when USE_HASH, whose lh hash (if it has one) is HASH; REGF_NONE
+ * when none does. regf_index_get returns NULL when the key has no usable index (small list,
+ * first lookup, a list that is corrupt anywhere, memory budget spent): then scan. */
+typedef struct regf_index regf_index;
+const regf_index *regf_index_get(const regf_hive *h, regf_off key);
+regf_off regf_index_find(const regf_index *ix, const uint16_t *want, size_t want_len, uint32_t hash,
+                         bool use_hash);
+void regf_index_free(regf_hive *h);
 
 #endif

@@ -65,17 +65,28 @@ int regf_key_info_get(const regf_hive *h, regf_off key, regf_key_info *out, kb_e
     return 0;
 }
 
-int regf_key_name(const regf_hive *h, regf_off key, kb_buf *out, kb_error *err)
+const uint8_t *regf_key_stored_name(const regf_hive *h, regf_off key, uint32_t *n, bool *compressed,
+                                    kb_error *err)
 {
     uint32_t len;
     const uint8_t *nk = key_record(h, key, &len, err);
     if (nk == NULL)
+        return NULL;
+    *n = rd16(nk + NK_NAME_LEN);
+    *compressed = rd16(nk + NK_FLAGS) & NK_COMP_NAME;
+    if (regf_check_name(h, "key", key, *n, len - NK_NAME, *compressed, err) != 0)
+        return NULL;
+    return nk + NK_NAME;
+}
+
+int regf_key_name(const regf_hive *h, regf_off key, kb_buf *out, kb_error *err)
+{
+    uint32_t n;
+    bool compressed;
+    const uint8_t *name = regf_key_stored_name(h, key, &n, &compressed, err);
+    if (name == NULL)
         return -1;
-    uint32_t n = rd16(nk + NK_NAME_LEN);
-    bool compressed = rd16(nk + NK_FLAGS) & NK_COMP_NAME;
-    if (regf_check_name(h, "key", key, n, len - NK_NAME, compressed, err) != 0)
-        return -1;
-    if (regf_decode_name(out, nk + NK_NAME, n, compressed) != 0)
+    if (regf_decode_name(out, name, n, compressed) != 0)
         return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
     return 0;
 }
@@ -139,8 +150,7 @@ static int open_list(const regf_hive *h, uint32_t off, uint32_t key, list_frame 
     return 0;
 }
 
-/* Calls `visit` for each subkey entry of `key` in list order. `visit` returns 0 to go on, 1 to
- * stop, -1 on error. Checks that the entries add up to the nk's subkey count.
+/* regf_for_each_subkey (regf_internal.h).
  *
  * The subkey list is a leaf (lf, lh, li) or an ri whose entries name leaves. Windows
  * writes exactly that one level of ri; an ri inside an ri is rejected ("nesting"). With
@@ -148,14 +158,12 @@ static int open_list(const regf_hive *h, uint32_t off, uint32_t key, list_frame 
  * entries plus, in the leaves, at most the subkey count (itself <= hive size / 80) before
  * "more entries than its subkey count" stops the walk. A deeper ri chain whose entries
  * all name the next ri (a DAG, not a cycle) would otherwise cost entries^depth steps. */
-typedef int (*subkey_visit)(void *ctx, const regf_hive *h, regf_off child, uint32_t hash,
-                            bool has_hash, kb_error *err);
-
 static int visit_leaf(const regf_hive *h, regf_off key, const list_frame *leaf, uint32_t expected,
-                      uint32_t *seen, subkey_visit visit, void *ctx, kb_error *err)
+                      uint32_t *seen, regf_subkey_visit visit, void *ctx, kb_error *err)
 {
     bool has_hash = leaf->stride == 8 && leaf->p[1] == 'h';
     for (uint32_t i = 0; i < leaf->count; i++) {
+        regf_mutable(h)->entries_read++;
         const uint8_t *item = leaf->p + LIST_ITEMS + (size_t)i * leaf->stride;
         if (++*seen > expected)
             return kb_error_set(err, KB_ERR_FORMAT,
@@ -168,8 +176,8 @@ static int visit_leaf(const regf_hive *h, regf_off key, const list_frame *leaf, 
     return 0;
 }
 
-static int for_each_subkey(const regf_hive *h, regf_off key, subkey_visit visit, void *ctx,
-                           kb_error *err)
+int regf_for_each_subkey(const regf_hive *h, regf_off key, regf_subkey_visit visit, void *ctx,
+                         kb_error *err)
 {
     uint32_t len;
     const uint8_t *nk = key_record(h, key, &len, err);
@@ -251,7 +259,7 @@ int regf_key_subkeys(const regf_hive *h, regf_off key, regf_offlist *out, kb_err
 {
     out->n = 0;
     collect_ctx ctx = {out, key};
-    return for_each_subkey(h, key, collect_visit, &ctx, err);
+    return regf_for_each_subkey(h, key, collect_visit, &ctx, err);
 }
 
 typedef struct find_ctx {
@@ -268,15 +276,12 @@ static int find_visit(void *vctx, const regf_hive *h, regf_off child, uint32_t h
     find_ctx *c = vctx;
     if (c->use_hash && has_hash && hash != c->hash)
         return 0;
-    uint32_t len;
-    const uint8_t *nk = key_record(h, child, &len, err);
-    if (nk == NULL)
+    uint32_t n;
+    bool compressed;
+    const uint8_t *name = regf_key_stored_name(h, child, &n, &compressed, err);
+    if (name == NULL)
         return -1;
-    uint32_t n = rd16(nk + NK_NAME_LEN);
-    bool compressed = rd16(nk + NK_FLAGS) & NK_COMP_NAME;
-    if (regf_check_name(h, "key", child, n, len - NK_NAME, compressed, err) != 0)
-        return -1;
-    if (regf_name_equals(nk + NK_NAME, n, compressed, c->want, c->want_len)) {
+    if (regf_name_equals(name, n, compressed, c->want, c->want_len)) {
         c->found = child;
         return 1;
     }
@@ -308,7 +313,10 @@ static int find_child(const regf_hive *h, regf_off key, const char *name, size_t
             c.use_hash = false;
         c.hash = c.hash * 37u + c.want[i];
     }
-    if (for_each_subkey(h, key, find_visit, &c, err) != 0)
+    const regf_index *ix = regf_index_get(h, key);
+    if (ix)
+        c.found = regf_index_find(ix, c.want, c.want_len, c.hash, c.use_hash);
+    else if (regf_for_each_subkey(h, key, find_visit, &c, err) != 0)
         return -1;
     if (c.found == REGF_NONE)
         return kb_error_set(err, KB_ERR_NOTFOUND, "no subkey named \"%.*s\"", (int)name_len, name);

@@ -25,7 +25,17 @@ void target_close(kb_target *t)
         free(t->hive_path[i]);
     free(t->root);
     free(t->windir);
+    target_drop_caches(t);
     free(t);
+}
+
+void target_drop_caches(kb_target *t)
+{
+    free(t->last_key);
+    free(t->dir_spec);
+    free(t->dir_host);
+    t->last_key = t->dir_spec = t->dir_host = NULL;
+    t->last_hive = NULL;
 }
 
 kb_target_kind target_kind(const kb_target *t) { return t->kind; }

@@ -40,9 +40,21 @@ struct kb_target {
     bool hive_tried[2];
     kb_error hive_err[2];    /* why a hive could not be opened */
     void *backend;           /* the live backend's own state */
+    /* offline: the key the last registry read found (facts read several values of one key
+     * in a row: CurrentState, InstallClient... of each package; one path lookup serves them) */
+    char *last_key;
+    /* tree: the folder (below the Windows directory) a file was last found in, and its host
+     * path: the files of one folder are read in a row (every .mum of servicing\Packages) */
+    char *dir_spec, *dir_host;
+    const regf_hive *last_hive;
+    regf_off last_off;
 };
 
 extern const target_ops target_offline_ops;
+
+/* Frees what the offline backend remembers between reads (last_key, dir_spec, dir_host):
+ * target_close does it, and so must the users of a temporary copy of a target. */
+void target_drop_caches(kb_target *t);
 
 /* Resolves WINPATH (relative to `base`, a path relative to the root; NULL = the root)
  * case-insensitively inside the root; see target_file. */

@@ -115,6 +115,7 @@ static bool names_itself(const kb_target *t, const char *host)
         free(named);
     }
     kb_buf_free(&value);
+    target_drop_caches(&probe);
     regf_close(probe.hive[KB_HIVE_SOFTWARE]);
     target_hive_recovery_free(&probe.recovery[KB_HIVE_SOFTWARE]);
     return same;
@@ -147,7 +148,10 @@ static int find_windows_dir(kb_target *t, kb_error *err)
     if (chosen == NULL) {
         kb_target probe = *t;
         probe.windir = NULL;
-        if (target_list_dir(&probe, "\\", &names, &n, &e) != 0) {
+        probe.last_key = probe.dir_spec = probe.dir_host = NULL;   /* t's own, not the probe's */
+        int listed = target_list_dir(&probe, "\\", &names, &n, &e);
+        target_drop_caches(&probe);
+        if (listed != 0) {
             free(first);
             *err = e;
             return -1;

@@ -116,9 +116,65 @@ int target_resolve(const kb_target *t, const char *base, const char *winpath, ch
     return 0;
 }
 
+/* How many components target_resolve counts in SPEC (all but "." and empty ones); -1 when it
+ * holds "..". */
+static int count_components(const char *spec)
+{
+    int n = 0;
+    for (const char *c = spec; *c;) {
+        size_t len = strcspn(c, "\\/");
+        if (len == 2 && c[0] == '.' && c[1] == '.')
+            return -1;
+        n += len > 0 && !(len == 1 && c[0] == '.');
+        c += len + (c[len] != '\0');
+    }
+    return n;
+}
+
+/* DIR\NAME below the Windows directory, with DIR resolved once and kept: reading every .mum
+ * of servicing\Packages resolves the same folders once per package otherwise. NAME alone is
+ * then resolved and checked, exactly as target_resolve would after walking DIR; anything
+ * unusual (a "..", a failure while resolving DIR) goes through target_resolve as a whole, so
+ * its errors read as they always did. */
 int target_offline_file(kb_target *t, const char *winpath, char **host_path, kb_error *err)
 {
-    return target_resolve(t, t->windir, winpath, host_path, err);
+    *host_path = NULL;
+    const char *slash = strrchr(winpath, '\\'), *fwd = strrchr(winpath, '/');
+    if (fwd > slash)
+        slash = fwd;
+    const char *name = slash ? slash + 1 : NULL;
+    int n = slash ? count_components(name) : -1;
+    if (t->kind != KB_TARGET_TREE || n != 1 || winpath[0] == '\\' || winpath[0] == '/')
+        return target_resolve(t, t->windir, winpath, host_path, err);
+    size_t dlen = (size_t)(slash - winpath);
+    if (t->dir_spec == NULL || strlen(t->dir_spec) != dlen || memcmp(t->dir_spec, winpath, dlen) != 0) {
+        char *dir = kb_strndup(winpath, dlen), *dir_host = NULL;
+        kb_error e = {0};
+        int count = dir ? count_components(dir) : -1, above = t->windir ? count_components(t->windir) : 0;
+        if (count < 1 || above < 0 || above + count + 1 > TARGET_MAX_COMPONENTS ||
+            target_resolve(t, t->windir, dir, &dir_host, &e) != 0) {
+            free(dir);
+            return target_resolve(t, t->windir, winpath, host_path, err);
+        }
+        free(t->dir_spec);
+        free(t->dir_host);
+        t->dir_spec = dir;
+        t->dir_host = dir_host;
+    }
+    kb_buf path = KB_BUF_INIT;
+    int r = kb_buf_puts(&path, t->dir_host) ? kb_error_set(err, KB_ERR_NOMEM, "out of memory") : 0;
+    if (r == 0)
+        r = append_component(t, &path, name, err);
+    if (r == 0)
+        r = check_link(t, &path, err);
+    if (r == 0)
+        r = check_final(t, &path, err);
+    if (r != 0) {
+        kb_buf_free(&path);
+        return -1;
+    }
+    *host_path = path.data;
+    return 0;
 }
 
 char *target_offline_show_path(kb_target *t, const char *dir, const char *name)

@@ -11,7 +11,18 @@ static int find_key(kb_target *t, kb_hive_id id, const char *key, const regf_hiv
     *h = target_hive(t, id, err);
     if (*h == NULL)
         return -1;
-    return regf_key_lookup(*h, regf_root(*h), key, k, err);
+    if (t->last_key && t->last_hive == *h && strcmp(t->last_key, key) == 0) {
+        *k = t->last_off;
+        return 0;
+    }
+    if (regf_key_lookup(*h, regf_root(*h), key, k, err) != 0)
+        return -1;
+    char *copy = strdup(key);   /* out of memory: no cache, the next read looks it up again */
+    free(t->last_key);
+    t->last_key = copy;
+    t->last_hive = *h;
+    t->last_off = *k;
+    return 0;
 }
 
 int target_offline_key_exists(kb_target *t, kb_hive_id id, const char *key, bool *exists, kb_error *err)

@@ -2,6 +2,7 @@
 #include "kbaudit/utf.h"
 #include "util/upcase_table.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* The UTF-16 fast path reads four code units as one little-endian 64-bit word. */
@@ -153,6 +154,10 @@ uint32_t kb_utf8_next(const char **pp, const char *end)
 int kb_utf8_to_utf16le(kb_buf *out, const char *src, size_t n)
 {
     const char *p = src, *end = src + n;
+    /* at most 2 bytes out per byte in (a 4-byte sequence gives a surrogate pair): one
+     * reservation, then appends that never reallocate (key lookups convert every name) */
+    if (n > SIZE_MAX / 2 || kb_buf_reserve(out, 2 * n) != 0)
+        return -1;
     while (p < end) {
         uint32_t c = kb_utf8_next(&p, end);
         uint8_t u[4];

@@ -43,6 +43,8 @@ static int setup(void **state)
     run("mkdir -p %s/outside && echo secret > %s/outside/secret.txt", tmp, tmp);
     run("ln -s %s/outside %s/root/WINDOWS/SYSTEM32/escape", tmp, tmp);
     run("ln -s ../servicing %s/root/WINDOWS/SYSTEM32/inside", tmp);
+    run("ln -s %s/outside/secret.txt %s/root/WINDOWS/SYSTEM32/leak.txt", tmp, tmp);
+    run("printf 'x' > %s/root/WINDOWS/servicing/Packages/A.MUM", tmp);
     return 0;
 }
 
@@ -100,6 +102,35 @@ static void test_containment(void **state)
     char **names;
     size_t n;
     assert_int_equal(target_list_dir(t, "System32\\escape", &names, &n, &err), -1);
+    target_close(t);
+}
+
+/* The folder of the last file found is kept for the next file of that folder: a link to
+ * outside in it is still refused, other folders and ".." still resolve as a whole, and a
+ * miss in the kept folder is an ordinary "not found". */
+static void test_folder_kept(void **state)
+{
+    (void)state;
+    kb_target *t = open_tree();
+    char *host = NULL;
+    kb_error err = {0};
+    assert_int_equal(target_file(t, "System32\\ntoskrnl.exe", &host, &err), 0);
+    free(host);
+    assert_int_equal(target_file(t, "system32\\leak.txt", &host, &err), -1);   /* other case: resolved whole */
+    assert_non_null(strstr(err.msg, "outside the root"));
+    assert_int_equal(target_file(t, "System32\\leak.txt", &host, &err), -1);   /* kept folder */
+    assert_int_equal(err.kind, KB_ERR_IO);
+    assert_non_null(strstr(err.msg, "outside the root"));
+    assert_null(host);
+    assert_int_equal(target_file(t, "servicing\\Packages\\a.mum", &host, &err), 0);
+    assert_non_null(strstr(host, "/root/WINDOWS/servicing/Packages/A.MUM"));
+    free(host);
+    assert_int_equal(target_file(t, "servicing\\Packages\\b.mum", &host, &err), -1);
+    assert_int_equal(err.kind, KB_ERR_NOTFOUND);
+    assert_int_equal(target_file(t, "servicing\\Packages\\..\\..\\..\\x", &host, &err), -1);
+    assert_non_null(strstr(err.msg, "refused"));
+    assert_int_equal(target_file(t, "System32\\escape\\secret.txt", &host, &err), -1);
+    assert_non_null(strstr(err.msg, "outside the root"));
     target_close(t);
 }
 
@@ -163,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_insensitive),
         cmocka_unit_test(test_containment),
+        cmocka_unit_test(test_folder_kept),
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_hive_files),
         cmocka_unit_test(test_open_failures),
