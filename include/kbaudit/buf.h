@@ -29,4 +29,10 @@ void kb_buf_free(kb_buf *b);
  * of memory. strndup is POSIX, and the Windows C runtime lacks it. */
 char *kb_strndup(const char *s, size_t n);
 
+/* Room for item N (0-based) in the array *V of N items of SIZE bytes, appended one by one:
+ * its capacity is kept at the next power of two, so N appends cost O(N), not the O(N^2)
+ * copying that growing it by one item at a time can cost. 0, or -1 (*V unchanged) when out
+ * of memory or N * SIZE would overflow. */
+int kb_array_room(void **v, size_t n, size_t size);
+
 #endif

@@ -27,15 +27,15 @@ static char **push(audit_ctx *c, char ***list, size_t *n, char *s)
 {
     if (s == NULL)
         return NULL;
-    char **v = realloc(*list, (*n + 1) * sizeof *v);
-    if (v == NULL) {
+    void *v = *list;
+    if (kb_array_room(&v, *n, sizeof **list) != 0) {
         free(s);
         c->oom = true;
         return NULL;
     }
     *list = v;
-    v[(*n)++] = s;
-    return v;
+    (*list)[(*n)++] = s;
+    return *list;
 }
 
 static char *vformat(const char *fmt, va_list ap)

@@ -40,15 +40,11 @@ static uint32_t identity_kb(const char *identity, mum_package_id *id, bool *pars
 
 static facts_package *add_package(kb_facts *f, const char *identity)
 {
-    /* the array's capacity is the next power of two: it grows by doubling, not one by one */
-    size_t n = f->npackages;
-    if ((n & (n - 1)) == 0) {
-        facts_package *v = realloc(f->packages, (n ? 2 * n : 1) * sizeof *v);
-        if (v == NULL)
-            return NULL;
-        f->packages = v;
-    }
-    facts_package *p = &f->packages[n];
+    void *v = f->packages;
+    if (kb_array_room(&v, f->npackages, sizeof *f->packages) != 0)
+        return NULL;
+    f->packages = v;
+    facts_package *p = &f->packages[f->npackages];
     memset(p, 0, sizeof *p);
     mum_package_id id;
     bool parsed;

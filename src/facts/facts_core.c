@@ -19,11 +19,11 @@ void facts_warn(kb_facts *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    char **v = realloc(f->warnings, (f->nwarnings + 1) * sizeof *v);
-    if (v == NULL)
+    void *v = f->warnings;
+    if (kb_array_room(&v, f->nwarnings, sizeof *f->warnings) != 0)
         return;
     f->warnings = v;
-    if ((v[f->nwarnings] = strdup(msg)) != NULL)
+    if ((f->warnings[f->nwarnings] = strdup(msg)) != NULL)
         f->nwarnings++;
 }
 
@@ -57,10 +57,10 @@ void facts_corrupt(kb_facts *f, kb_hive_id hive, const char *fmt, ...)
 
 void facts_denied(kb_facts *f, const char *what, const char *msg)
 {
-    char **v = realloc(f->denied, (f->ndenied + 1) * sizeof *v);
-    if (v != NULL) {
+    void *v = f->denied;
+    if (kb_array_room(&v, f->ndenied, sizeof *f->denied) == 0) {
         f->denied = v;
-        if ((v[f->ndenied] = strdup(what)) != NULL)
+        if ((f->denied[f->ndenied] = strdup(what)) != NULL)
             f->ndenied++;
     }
     facts_warn(f, "%s could not be read (access denied: run kbaudit from an elevated prompt, as an "

@@ -113,14 +113,10 @@ static bool room(reader *r, xmlNodePtr n, size_t count, size_t size, void **v, c
         fail_at(r, n, "more than %d %s", MUM_MAX_LIST, what);
         return false;
     }
-    if (count & (count - 1))       /* not 0 and not a power of two: there is room */
-        return true;
-    void *p = realloc(*v, (count ? count * 2 : 1) * size);
-    if (p == NULL) {
+    if (kb_array_room(v, count, size) != 0) {
         kb_error_set(r->err, KB_ERR_NOMEM, "%s: out of memory", r->name);
         return false;
     }
-    *v = p;
     return true;
 }
 

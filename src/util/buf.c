@@ -91,3 +91,17 @@ char *kb_strndup(const char *s, size_t n)
     }
     return d;
 }
+
+int kb_array_room(void **v, size_t n, size_t size)
+{
+    if (n & (n - 1))   /* not 0 and not a power of two: the capacity is above n */
+        return 0;
+    size_t cap = n ? 2 * n : 1;
+    if (n > SIZE_MAX / 2 || cap > SIZE_MAX / size)
+        return -1;
+    void *p = realloc(*v, cap * size);
+    if (p == NULL)
+        return -1;
+    *v = p;
+    return 0;
+}
