@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""REVIEW FINDINGS (wip-review, 2026-12-07): regression tests written by the independent
+review of issues 9 and 10. They FAIL on the reviewed code on purpose; each check names
+the finding (R1..R4) of the review report. Product code was not changed.
+
+usage: review_findings.py KBAUDIT SCENARIOS_BUILT
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+KB, SCEN = (os.path.abspath(p) for p in sys.argv[1:3])
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+
+
+def run(*args, **kw):
+    return subprocess.run([KB, *args], capture_output=True, **kw)
+
+
+def sha(p):
+    import hashlib
+    with open(p, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+work = tempfile.mkdtemp(prefix="kbaudit-review-")
+try:
+    # R1: -o onto a transaction log of a --software hive (evidence kbaudit reads) must be refused
+    cfg = os.path.join(SCEN, "x64-dirty-logs-new", "Windows", "System32", "config")
+    d = os.path.join(work, "r1")
+    shutil.copytree(cfg, d)
+    log1 = os.path.join(d, "SOFTWARE.LOG1")
+    before = sha(log1)
+    r = run("audit", "--software", os.path.join(d, "SOFTWARE"), "-o", log1)
+    check(r.returncode == 2 and sha(log1) == before,
+          f"R1: -o onto SOFTWARE.LOG1 beside --software must be refused (exit 2), got exit {r.returncode}, "
+          f"log {'unchanged' if sha(log1) == before else 'OVERWRITTEN'}")
+
+    # R2: -o onto the --targets file itself must be refused (it is the run's input)
+    t = os.path.join(work, "targets.txt")
+    with open(t, "w") as f:
+        f.write(os.path.join(SCEN, "example") + "\n")
+    before = sha(t)
+    r = run("audit", "--targets", t, "-o", t)
+    check(r.returncode == 2 and sha(t) == before,
+          f"R2: -o onto the --targets file must be refused, got exit {r.returncode}, "
+          f"file {'unchanged' if sha(t) == before else 'OVERWRITTEN'}")
+
+    # R3: a bare path in double quotes in a --targets file (help: "paths with blanks in double quotes")
+    shutil.copytree(os.path.join(SCEN, "example"), os.path.join(work, "host 1"))
+    t3 = os.path.join(work, "t3.txt")
+    with open(t3, "w") as f:
+        f.write('"host 1"\n')
+    r = run("audit", "--targets", t3, "-q")
+    check(r.returncode == 0, f"R3: a quoted bare path line must name the folder 'host 1', got exit {r.returncode}: "
+                             f"{r.stderr.decode(errors='replace')[:200]}")
+
+    # R4: qfe text of another host (CSName) must not be merged silently into this host's list
+    si = os.path.join(work, "si.txt")
+    with open(si, "w", newline="") as f:
+        f.write("Host Name:                 HOSTA\r\n"
+                "OS Name:                   Microsoft Windows Server 2008 Standard \r\n"
+                "OS Version:                6.0.6003 Service Pack 2 Build 6003\r\n"
+                "System Type:               x64-based PC\r\n"
+                "Hotfix(s):                 0 Hotfix(s) Installed.\r\n")
+    qfe = os.path.join(work, "qfe.txt")
+    with open(qfe, "w", newline="") as f:
+        for kb in ("KB4493730", "KB4474419", "KB4493471"):
+            f.write(f"CSName=HOSTB\r\nHotFixID={kb}\r\n\r\n")
+    r = run("audit", "--systeminfo", si, "--qfe", qfe)
+    out = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+    check(r.returncode == 3 or "HOSTB" in out,
+          f"R4: qfe of HOSTB merged into HOSTA without an error or warning (exit {r.returncode})")
+finally:
+    shutil.rmtree(work, ignore_errors=True)
+
+for m in failures:
+    print("FAIL", m)
+print(f"{len(failures)} review finding(s) reproduced" if failures else "all review findings fixed")
+sys.exit(1 if failures else 0)
