@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """REVIEW FINDINGS (wip-review, 2026-12-07): regression tests written by the independent
 review of issues 9 and 10. They FAIL on the reviewed code on purpose; each check names
-the finding (R1..R4) of the review report. Product code was not changed.
+the finding (R1..R5) of the review report. Product code was not changed.
 
 usage: review_findings.py KBAUDIT SCENARIOS_BUILT
 """
@@ -78,6 +78,28 @@ try:
     out = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
     check(r.returncode == 3 or "HOSTB" in out,
           f"R4: qfe of HOSTB merged into HOSTA without an error or warning (exit {r.returncode})")
+    # R5: `reg export/dump -o FILE` onto the hive it reads (or onto its log) must be refused:
+    # today the hive is truncated (evidence destroyed) and kbaudit dies of SIGBUS on the mapping
+    for sub in ("export", "dump"):
+        d5 = os.path.join(work, "r5-" + sub)
+        shutil.copytree(cfg, d5)
+        for victim in ("SOFTWARE", "SOFTWARE.LOG1"):
+            v = os.path.join(d5, victim)
+            before = sha(v)
+            r = run("reg", sub, "-o", v, os.path.join(d5, "SOFTWARE"))
+            check(r.returncode == 2 and sha(v) == before,
+                  f"R5: reg {sub} -o {victim} (the evidence it reads) must be refused, got exit {r.returncode}"
+                  f"{' (signal %d)' % -r.returncode if r.returncode < 0 else ''}, "
+                  f"{victim} {'unchanged' if sha(v) == before else 'OVERWRITTEN'}")
+            shutil.copy(os.path.join(cfg, victim), v)
+        # a clean hive is mapped: truncating it under the mapping crashes
+        clean = os.path.join(SCEN, "x64-6003-current", "Windows", "System32", "config", "SOFTWARE")
+        c = os.path.join(d5, "CLEAN")
+        shutil.copy(clean, c)
+        r = run("reg", sub, "-o", c, c)
+        check(r.returncode == 2 and sha(c) == sha(clean),
+              f"R5: reg {sub} -o HIVE HIVE (clean hive) must be refused, got exit {r.returncode}"
+              f"{' (signal %d)' % -r.returncode if r.returncode < 0 else ''}")
 finally:
     shutil.rmtree(work, ignore_errors=True)
 
