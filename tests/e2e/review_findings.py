@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """REVIEW FINDINGS (wip-review, 2026-12-07): regression tests written by the independent
 review of issues 9 and 10. They FAIL on the reviewed code on purpose; each check names
-the finding (R1..R6) of the review report. Product code was not changed.
+the finding (R1..R7) of the review report. Product code was not changed.
 
 usage: review_findings.py KBAUDIT SCENARIOS_BUILT
 """
@@ -116,6 +116,13 @@ try:
     check(len(errs) == 2, f"R6: a tree with a corrupt SOFTWARE and a corrupt SYSTEM gives {len(errs)} error(s), docs say two")
     check(all(e.get("file") for e in errs),
           f"R6: errors[].file is null for a hive kbaudit names in the message: {[e.get('file') for e in errs]}")
+    # R7: a --targets file saved by Notepad / PowerShell 5 `Out-File -Encoding utf8` starts with a
+    # UTF-8 BOM: its first line (here a comment) must not become a bogus target
+    t7 = os.path.join(work, "bom.txt")
+    with open(t7, "wb") as f:
+        f.write(b"\xef\xbb\xbf# fleet list\r\n" + os.path.join(SCEN, "example").encode() + b"\r\n")
+    r = run("audit", "--targets", t7, "-q")
+    check(r.returncode == 0, f"R7: BOM + comment line gives exit {r.returncode}: {r.stdout.decode(errors='replace')[:160]!r}")
 finally:
     shutil.rmtree(work, ignore_errors=True)
 
