@@ -302,14 +302,23 @@ static bool one_hive(unsigned round)
     return used;
 }
 
+/* The valgrind preset sets KBAUDIT_TEST_TIME_SCALE: memcheck runs this test some 100 times
+ * slower, so it checks fewer hives and smaller systems there (the same properties; what
+ * memcheck adds is the check of every byte the index reads). */
+static bool slow_runner(void)
+{
+    const char *s = getenv("KBAUDIT_TEST_TIME_SCALE");
+    return s != NULL && strtod(s, NULL) > 1.0;
+}
+
 static void test_index_same_as_scan(void **state)
 {
     (void)state;
     rnd_state = 2008;
-    unsigned indexed = 0;
-    for (unsigned round = 0; round < 150; round++)
+    unsigned rounds = slow_runner() ? 25 : 150, indexed = 0;
+    for (unsigned round = 0; round < rounds; round++)
         indexed += one_hive(round);
-    assert_true(indexed > 50);   /* the index really answered most rounds */
+    assert_true(indexed > rounds / 3);   /* the index really answered most rounds */
 }
 
 /* A lookup answered by the index reads no list entries; a lookup in a small list is a scan. */
@@ -407,12 +416,13 @@ static uint64_t entries_read_by_facts(unsigned n)
 static void test_facts_linear_in_packages(void **state)
 {
     (void)state;
-    uint64_t a = entries_read_by_facts(2000), b = entries_read_by_facts(4000);
+    unsigned n = slow_runner() ? 500 : 2000;
+    uint64_t a = entries_read_by_facts(n), b = entries_read_by_facts(2 * n);
     /* linear: listing the packages, one scan, one index build, and per package the five
      * one-entry lists on its path (about 8 n); the scan per package read n^2 / 2 more
-     * (2,000,000 and 8,000,000) */
-    assert_true(a <= 10 * 2000);
-    assert_true(b <= 10 * 4000);
+     * (at n = 2,000: 2,000,000 and 8,000,000) */
+    assert_true(a <= 10 * (uint64_t)n);
+    assert_true(b <= 20 * (uint64_t)n);
     assert_true(b <= 2 * a + 100);
 }
 
