@@ -198,6 +198,21 @@ def wine_version():
     return subprocess.run([WINE, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
 
 
+def wine_loader():
+    """What makes the prefixes: $KBAUDIT_WINE resolved, and for a script (Debian's wrapper) the
+    loader it execs, wine32's when that is installed, else wine64 (the wrapper's own order)."""
+    path = os.path.realpath(shutil.which(WINE) or WINE)
+    try:
+        with open(path, "rb") as f:
+            script = f.read(2) == b"#!"
+    except OSError:
+        return path
+    for elf in ("/usr/lib/wine/wine", "/usr/lib/wine/wine64") if script else ():
+        if os.access(elf, os.X_OK):
+            return "%s -> %s" % (path, elf)
+    return path
+
+
 def relink_control_set(prefix, current):
     """Rewrite the prefix's system.reg (its wineserver stopped) so that HKLM\\SYSTEM looks
     like Windows: wine 8 keeps a plain CurrentControlSet key and no ControlSetNNN; Windows
@@ -228,7 +243,7 @@ def make_base(arch, out):
     stamp_path = os.path.join(out, ".kbaudit-base.json")
     # the loader is part of the stamp: a prefix made by wine64 alone has no 32-bit half, one
     # made through wine32 has, and neither is what the other would make
-    loader = os.path.realpath(shutil.which(WINE) or WINE)
+    loader = wine_loader()
     want = {"wine": wine_version(), "loader": loader, "arch": arch, "recipe": BASE_RECIPE}
     try:
         with open(stamp_path) as f:
