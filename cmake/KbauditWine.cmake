@@ -76,13 +76,20 @@ else()
   set(KBAUDIT_WINE_FOUND FALSE)
 endif()
 set(KBAUDIT_WINE_ENV "KBAUDIT_WINE=${KBAUDIT_WINE_RUN}")
+# The same answer in the cache, for tools/make-release.sh (it runs the packaged exes).
+if(KBAUDIT_WINE_FOUND)
+  set(KBAUDIT_WINE_COMMAND ${KBAUDIT_WINE_RUN} CACHE INTERNAL "runs a 64-bit Windows program")
+else()
+  set(KBAUDIT_WINE_COMMAND "" CACHE INTERNAL "runs a 64-bit Windows program")
+endif()
+set(KBAUDIT_WINE_32BIT ${KBAUDIT_WINE_I386} CACHE INTERNAL "32-bit Windows programs can run")
 
 if(KBAUDIT_WINE_FOUND)
   if(KBAUDIT_WINE_I386)
     message(STATUS "wine: Windows programs run with ${KBAUDIT_WINE_RUN} (32-bit ones too)")
   else()
-    message(STATUS "wine: 64-bit Windows programs run with ${KBAUDIT_WINE_RUN}; the tests of 32-bit "
-                   "ones are registered as skipped: ${KBAUDIT_WINE_NO_I386_WHY}")
+    message(STATUS "wine: 64-bit Windows programs run with ${KBAUDIT_WINE_RUN}; 32-bit ones cannot run, "
+                   "their tests are reported as skipped: ${KBAUDIT_WINE_NO_I386_WHY}")
   endif()
 endif()
 
