@@ -36,9 +36,5 @@ string(JOIN " " CMAKE_EXE_LINKER_FLAGS_INIT ${KBAUDIT_MINGW_LINK_OPTIONS})
 # winspool, ole32, comdlg32, ...) is replaced so the link line says what the exe needs.
 set(CMAKE_C_STANDARD_LIBRARIES "-ladvapi32" CACHE STRING "Libraries linked into every Windows program")
 
-# add_test() of a Windows program runs it under Debian's wine (wine64 for PE32+, wine32:i386
-# for PE32); wine picks the loader from the exe.
-find_program(KBAUDIT_WINE wine)
-if(KBAUDIT_WINE)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${KBAUDIT_WINE})
-endif()
+# add_test() of a Windows program runs it under wine: CMAKE_CROSSCOMPILING_EMULATOR is set in
+# CMakeLists.txt from cmake/KbauditWine.cmake, which knows whether this host runs 32-bit code.

@@ -8,7 +8,8 @@
 #                                  build-win32/build-win64 (cmake --preset win32/win64)
 # and SHA256SUMS; then checks each package (tests/package/check_deb.py with lintian, which
 # must report no error and no warning; tests/package/check_zip.py with the import-table check
-# of the packaged exe and, with wine on PATH, its --version against the Linux binary's and an
+# of the packaged exe and, under the wine the build chose (cmake/KbauditWine.cmake; not the x86
+# exe on a host that cannot run 32-bit programs), its --version against the Linux binary's and an
 # audit of build/example). Nothing is downloaded (the Windows build fetches Debian's libxml2
 # source package once, see tools/build-libxml2-mingw.sh).
 #
@@ -72,6 +73,13 @@ if [ $windows = 1 ]; then
 fi
 
 say "Checks"
+# The wine the build's configure chose (cmake/KbauditWine.cmake: Debian's wrapper, or wine64
+# alone on a host that cannot run 32-bit programs); `wine` when the build has no tests.
+wine_cmd=$(sed -n 's/^KBAUDIT_WINE_COMMAND:INTERNAL=//p' "$build/CMakeCache.txt")
+wine32=$(sed -n 's/^KBAUDIT_WINE_32BIT:INTERNAL=//p' "$build/CMakeCache.txt")
+if ! grep -q '^KBAUDIT_WINE_COMMAND:INTERNAL=' "$build/CMakeCache.txt" && command -v wine >/dev/null; then
+  wine_cmd=wine
+fi
 deb_args=(--deb "$deb" --work "$build/release-check" --source "$src" --version "$version" --kbaudit "$build/kbaudit")
 [ -d "$build/example" ] && deb_args+=(--example "$build/example")
 if grep -q '^KBAUDIT_HARDENING:BOOL=ON' "$build/CMakeCache.txt" &&
@@ -84,8 +92,10 @@ for z in "${zips[@]}"; do
   arch=${z%.zip}; arch=${arch##*-}
   zip_args=(--zip "$z" --source "$src" --version "$version" --arch "$arch")
   [ -f tests/windows/check_imports.py ] && zip_args+=(--check-imports tests/windows/check_imports.py)
-  if [ $wine = 1 ] && command -v wine >/dev/null; then
-    zip_args+=(--wine wine --linux-kbaudit "$build/kbaudit")
+  if [ $wine = 1 ] && [ "$arch" = win32 ] && [ "$wine32" = OFF ]; then
+    echo "note: $arch exe not run (this host cannot run 32-bit x86 programs: docs/wine-tests.md)"
+  elif [ $wine = 1 ] && [ -n "$wine_cmd" ]; then
+    zip_args+=(--wine "$wine_cmd" --linux-kbaudit "$build/kbaudit")
     [ -d "$build/example" ] && zip_args+=(--example "$build/example")
   else
     echo "note: $arch exe not run (no wine, or --no-wine)"

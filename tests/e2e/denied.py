@@ -22,6 +22,7 @@ import mkscenario  # noqa: E402  (_tree_times / _restore_times: the copy must no
 
 kbaudit, tree, work = sys.argv[1:4]
 exe = sys.argv[sys.argv.index("--exe") + 1] if "--exe" in sys.argv else None
+WINE = os.environ.get("KBAUDIT_WINE") or "wine"   # the build's wine (cmake/KbauditWine.cmake)
 problems = []
 checks = 0
 
@@ -85,7 +86,7 @@ def runs():
         os.chown(wprefix, uid, -1)   # wine wants its prefix owned by the user running it
         env = dict(os.environ, WINEPREFIX=wprefix, WINEDEBUG="-all", DISPLAY="", HOME=work,
                    WINEDLLOVERRIDES="mscoree,mshtml=")
-        yield "wine", prefix_cmd + ["wine", exe], "Z:" + os.path.abspath(root).replace("/", "\\"), env
+        yield "wine", prefix_cmd + [WINE, exe], "Z:" + os.path.abspath(root).replace("/", "\\"), env
 
 
 for label, cmd, rootarg, env in runs():

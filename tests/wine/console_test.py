@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import mkscenario  # noqa: E402  (_tree_times / _restore_times: the copy must not move access times)
 
 exe, tree, work = sys.argv[1:4]
+WINE = os.environ.get("KBAUDIT_WINE") or "wine"   # the build's wine (cmake/KbauditWine.cmake)
 problems = []
 checks = 0
 
@@ -27,7 +28,7 @@ def check(cond, what):
         problems.append(what)
 
 
-if shutil.which("script") is None or shutil.which("wine") is None:
+if shutil.which("script") is None or shutil.which(WINE) is None:
     sys.exit("console_test: needs script (bsdutils) and wine")
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
@@ -43,7 +44,7 @@ env = dict(os.environ, WINEPREFIX=os.path.join(work, "prefix"), WINEDEBUG="-all"
 def on_console(*args):
     """Runs the exe under `script`, so its standard handles are a (wine) console; returns
     the terminal's bytes decoded and the exit code the command line saw."""
-    quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in ["wine", exe, *args])
+    quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in [WINE, exe, *args])
     cmd = quoted + "; echo \"[rc=$?]\""
     p = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=240)
@@ -68,7 +69,7 @@ def console_checks():
 
 
 # the prefix first, outside any check (its first boot may exit with wine's own status)
-subprocess.run(["wineboot", "-i"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=240)
+subprocess.run([WINE, "wineboot", "-i"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=240)
 subprocess.run(["wineserver", "-w"], env=env, timeout=240)
 
 
@@ -93,7 +94,7 @@ else:
 # written), also spelled drive-relative ("Z:name", against Z:'s current folder, set inside the
 # root by cmd) and as an alternate data stream of a hive file ---
 def plain(*args, cwd_cmd=None):
-    cmd = ["wine", "cmd", "/c", cwd_cmd] if cwd_cmd else ["wine", exe, *args]
+    cmd = [WINE, "cmd", "/c", cwd_cmd] if cwd_cmd else [WINE, exe, *args]
     return subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240)
 
 

@@ -19,6 +19,7 @@ import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 kbaudit, tree, work = sys.argv[1:4]
+WINE = os.environ.get("KBAUDIT_WINE") or "wine"   # the build's wine (cmake/KbauditWine.cmake)
 problems = []
 checks = 0
 
@@ -30,7 +31,7 @@ def check(cond, what):
         problems.append(what)
 
 
-for tool in ("wine", "wineserver", "x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc"):
+for tool in (WINE, "wineserver", "x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc"):
     if shutil.which(tool) is None:
         sys.exit(f"script_test: needs {tool}")
 shutil.rmtree(work, ignore_errors=True)
@@ -38,7 +39,7 @@ os.makedirs(work)
 prefix = os.path.join(work, "prefix")
 env = dict(os.environ, WINEPREFIX=prefix, WINEDEBUG="-all", DISPLAY="", WINEARCH="win64",
            WINEDLLOVERRIDES="mscoree,mshtml=;wusa.exe,shutdown.exe=n")
-subprocess.run(["wineboot", "-i"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=240)
+subprocess.run([WINE, "wineboot", "-i"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=240)
 subprocess.run(["wineserver", "-w"], env=env, timeout=240)
 
 # the stand-ins replace wine's own wusa.exe and shutdown.exe, which cmd finds first; in both
@@ -71,7 +72,7 @@ def run(codes):
     log = os.path.join(drive_c, "stub.log")
     if os.path.exists(log):
         os.remove(log)
-    r = subprocess.run(["wine", "cmd", "/c", wscript], env=env, capture_output=True, timeout=240)
+    r = subprocess.run([WINE, "cmd", "/c", wscript], env=env, capture_output=True, timeout=240)
     lines = open(log).read().splitlines() if os.path.exists(log) else []
     return r.returncode, r.stdout.decode("utf-8", "replace"), lines
 

@@ -6,17 +6,19 @@ Subcommands (docs/wine-tests.md has the whole story):
   winetest.py base --arch win64|win32 --dir DIR
       Make (or reuse) a base wine prefix in DIR: wineboot -i, winecfg -v win2008, and
       HKLM\\SYSTEM rearranged like Windows (ControlSet001 + a CurrentControlSet link).
-      Cached: a prefix whose stamp names the same wine version and recipe is kept.
+      Cached: a prefix whose stamp names the same wine version, loader and recipe is kept.
+
+  (wine is $KBAUDIT_WINE, else `wine`: see WINE below.)
 
   winetest.py live --arch win64|win32 --base DIR --work DIR --kbaudit LINUX_KBAUDIT
-                   --scenarios SRC --trees BUILT [--exe64 EXE] [--exe32 EXE] [CASE...]
+                   --scenarios SRC --trees BUILT [--exe64 EXE] [--exe32 EXE] [--no-32bit] [CASE...]
       For each CASE (default: the cases of --arch, see CASES) copy the base prefix, make it
       look like the scenario's tree (registry read set imported from the tree's hives,
       kernel/marker files, manifests, pending.xml), check the prefix itself against the tree,
       then run `kbaudit.exe facts --live` and `audit --live` and compare with the scenario's
       expect-facts.json / expect-audit.json (paths normalized). Without an exe only the
       prefixes are built and checked. SRC and BUILT may be given several times (name=dir
-      pairs are searched in order).
+      pairs are searched in order). --no-32bit leaves out the cases that run 32-bit code.
 
   winetest.py offline --arch win64|win32 --base DIR --work DIR --kbaudit LINUX_KBAUDIT
                       --exe EXE BUILT...
@@ -49,6 +51,12 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 import check_expect  # noqa: E402  (the matcher of the Linux end-to-end tests)
 import mkscenario  # noqa: E402  (_tree_times / _restore_times: put back access times)
 
+# The command that runs a Windows program (and wine's own wineboot, winecfg, cmd, reg): the
+# build's choice (cmake/KbauditWine.cmake), Debian's wrapper `wine` by hand. On a host that
+# cannot execute 32-bit x86 code it is the 64-bit loader itself, which makes and runs win64
+# prefixes only.
+WINE = os.environ.get("KBAUDIT_WINE") or "wine"
+WINE64_ONLY = os.path.basename(WINE).startswith("wine64")
 # Bump when the base prefix recipe changes: cached prefixes with another value are rebuilt.
 BASE_RECIPE = 3
 # wine's own DLLs/EXEs that a scenario prefix replaces or removes in system32 (and the WOW64
@@ -165,7 +173,7 @@ class Server:
         quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         t0 = time.monotonic()
         subprocess.run(["wineserver", "-p"], env=self.env, check=True, timeout=60, **quiet)
-        subprocess.run(["wine", "cmd", "/c", "exit"], env=self.env, check=True, timeout=300, **quiet)
+        subprocess.run([WINE, "cmd", "/c", "exit"], env=self.env, check=True, timeout=300, **quiet)
         while wineboot_running(self.prefix):
             if time.monotonic() - t0 > 120:
                 raise Failure("wineboot still running after 120 s in %s" % self.prefix)
@@ -180,14 +188,29 @@ class Server:
         return False
 
     def wine(self, *args, timeout=120, check=True):
-        return run(["wine"] + list(args), self.env, timeout=timeout, check=check)
+        return run([WINE] + list(args), self.env, timeout=timeout, check=check)
 
 
 # ---------------------------------------------------------------------------------------
 # base prefix
 
 def wine_version():
-    return subprocess.run(["wine", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    return subprocess.run([WINE, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
+def wine_loader():
+    """What makes the prefixes: $KBAUDIT_WINE resolved, and for a script (Debian's wrapper) the
+    loader it execs, wine32's when that is installed, else wine64 (the wrapper's own order)."""
+    path = os.path.realpath(shutil.which(WINE) or WINE)
+    try:
+        with open(path, "rb") as f:
+            script = f.read(2) == b"#!"
+    except OSError:
+        return path
+    for elf in ("/usr/lib/wine/wine", "/usr/lib/wine/wine64") if script else ():
+        if os.access(elf, os.X_OK):
+            return "%s -> %s" % (path, elf)
+    return path
 
 
 def relink_control_set(prefix, current):
@@ -218,16 +241,21 @@ def relink_control_set(prefix, current):
 
 def make_base(arch, out):
     stamp_path = os.path.join(out, ".kbaudit-base.json")
-    want = {"wine": wine_version(), "arch": arch, "recipe": BASE_RECIPE}
+    # the loader is part of the stamp: a prefix made by wine64 alone has no 32-bit half, one
+    # made through wine32 has, and neither is what the other would make
+    loader = wine_loader()
+    want = {"wine": wine_version(), "loader": loader, "arch": arch, "recipe": BASE_RECIPE}
     try:
         with open(stamp_path) as f:
             have = json.load(f)
         if all(have.get(k) == v for k, v in want.items()):
-            log("base prefix %s: cached (%s, made in %.1f s)" % (out, want["wine"], have.get("seconds", 0)))
+            log("base prefix %s: cached (%s, %s, made in %.1f s)" % (out, want["wine"], loader, have.get("seconds", 0)))
             return
     except (OSError, ValueError):
         pass
-    if not os.path.exists("/usr/lib/wine/wine") and os.path.exists("/usr/lib/wine/wine64"):
+    if WINE64_ONLY and arch != "win64":
+        raise Failure("%s runs 64-bit programs only: it cannot make a %s prefix" % (WINE, arch))
+    if not WINE64_ONLY and not os.path.exists("/usr/lib/wine/wine") and os.path.exists("/usr/lib/wine/wine64"):
         # Debian's wine wrapper falls back to wine64, which cannot run 32-bit programs
         raise Failure("wine32 is not installed: the %s prefix and the WOW64 case need it "
                       "(dpkg --add-architecture i386 && apt-get update && apt-get install wine32:i386)" % arch)
@@ -241,8 +269,8 @@ def make_base(arch, out):
     logfile = out + ".log"
     if os.path.exists(logfile):
         os.unlink(logfile)
-    run_logged(["wine", "wineboot", "-i"], env, logfile)
-    run_logged(["wine", "winecfg", "-v", "win2008"], env, logfile)
+    run_logged([WINE, "wineboot", "-i"], env, logfile)
+    run_logged([WINE, "winecfg", "-v", "win2008"], env, logfile)
     run_logged(["wineserver", "-w"], env, logfile, timeout=300)
     relink_control_set(tmp, 1)
     # the relinked registry must boot and show the links (and wine keeps working)
@@ -255,7 +283,7 @@ def make_base(arch, out):
     with open(os.path.join(tmp, ".kbaudit-base.json"), "w") as f:
         json.dump(want, f)
     os.rename(tmp, out)
-    log("base prefix %s: made in %.1f s (%s, %s)" % (out, seconds, arch, want["wine"]))
+    log("base prefix %s: made in %.1f s (%s, %s, %s)" % (out, seconds, arch, want["wine"], loader))
 
 
 LINK_EXT = (".dll", ".exe", ".drv", ".sys", ".ocx", ".acm", ".cpl", ".tlb", ".ax", ".ds", ".nls",
@@ -750,6 +778,11 @@ def live(args):
     trees = Trees(args.scenarios, args.trees)
     os.makedirs(args.work, exist_ok=True)
     cases = [c for c in CASES[args.arch] if not args.case or ("wow64-" if c[2] else "") + c[1] in args.case]
+    if args.no_32bit:
+        left = [("wow64-" if c[2] else "") + c[1] for c in cases if c[0] != "x64" or c[2]]
+        cases = [c for c in cases if c[0] == "x64" and not c[2]]
+        if left:
+            log("not run (--no-32bit: they run 32-bit code): %s" % ", ".join(left))
     fails = checks = 0
     for machine, name, decoys in cases:
         label = ("wow64-" if decoys else "") + name
@@ -964,6 +997,8 @@ def main():
     lv.add_argument("--exe32")
     lv.add_argument("--probe-cache", default=None)
     lv.add_argument("--keep", action="store_true", help="keep the scenario prefixes")
+    lv.add_argument("--no-32bit", action="store_true",
+                    help="leave out the cases that run 32-bit code (the WOW64 case): for a host without IA-32")
     lv.add_argument("case", nargs="*", help="case labels: scenario names, wow64-NAME for the WOW64 case")
     of.add_argument("--exe", required=True)
     of.add_argument("built", nargs="+")
