@@ -171,10 +171,9 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
     bool several = o->targets.n > 1 || o->targets.from_file;
     if (several && (script || o->updates))
         return cli_usage_error("audit", "--updates and --format cmd/ps1 plan one server: give one target");
-    for (size_t i = 0; i < o->targets.n; i++)
-        if (cli_output_hits_evidence(&o->targets.items[i], o->output))
-            return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only",
-                                   o->output);
+    if (cli_targets_output_hits(&o->targets, o->output))
+        return cli_usage_error("audit", "--output %s would write into the evidence or the --targets file; "
+                                        "evidence is read-only", o->output);
     return 0;
 }
 
