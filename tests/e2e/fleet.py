@@ -262,6 +262,53 @@ for args, what in ((["--root", by_code[0], "--root", by_code[1], "--updates", wo
     r = run(*args)
     check(r.returncode == 2 and what in r.stderr and r.stdout == "", f"audit {args}: {r.returncode} {r.stderr!r}")
 
+# --- the --targets file is the run's input: -o onto it is refused ------------------------
+tf = os.path.join(work, "targets-self.txt")
+with open(tf, "w") as f:
+    f.write(by_code[0] + "\n")
+for out in (tf, os.path.join(work, ".", "targets-self.txt")):
+    r = run("--targets", tf, "-o", out)
+    with open(tf) as f:
+        kept = f.read() == by_code[0] + "\n"
+    check(r.returncode == 2 and "read-only" in r.stderr and kept,
+          f"-o onto the --targets file: {r.returncode} {r.stderr!r}, file {'kept' if kept else 'OVERWRITTEN'}")
+r = run("--targets", "-", "--targets", "-", stdin=by_code[0] + "\n")
+check(r.returncode == 2 and "twice" in r.stderr and r.stdout == "", f"--targets - twice: {r.returncode} {r.stderr!r}")
+
+# --- quoted bare paths, folders named like options or comments, BOMs -----------------------
+odd = os.path.join(work, "odd")
+shutil.rmtree(odd, ignore_errors=True)
+os.makedirs(odd)
+for name in ("host 1", "--x", "#x"):
+    shutil.copytree(by_code[0], os.path.join(odd, name), symlinks=True)
+listing = os.path.join(odd, "list.txt")
+for content, n in (('"host 1"\n', 1), ('  "host 1"  \n"--x"\n"#x"\n', 3), ("./--x\n./#x\n--root \"--x\"\n", 3),
+                   ('--root "host 1"\n', 1)):
+    with open(listing, "w") as f:
+        f.write(content)
+    r = run("--targets", listing, "--format", "jsonl")
+    docs = [json.loads(l) for l in r.stdout.splitlines()] if r.returncode == 0 else []
+    check(r.returncode == 0 and len(docs) == n and all(d["verdict"] == "compliant" for d in docs),
+          f"targets file {content!r}: exit {r.returncode}, {len(docs)} documents: {r.stderr[:200]!r}")
+for content, what in (('"host 1" x\n', "alone on its line"), ('"host 1\n', "quote")):
+    with open(listing, "w") as f:
+        f.write(content)
+    r = run("--targets", listing)
+    check(r.returncode == 2 and what in r.stderr and f"{listing}:1" in r.stderr, f"targets file {content!r}: {r.returncode} {r.stderr!r}")
+# a UTF-8 BOM (Notepad, PowerShell `Out-File -Encoding utf8`) is skipped, CRLF too; UTF-16
+# (PowerShell 5's `>`) is refused naming the file rather than read as bogus targets
+for data, code in ((b"\xef\xbb\xbf# fleet list\r\n" + by_code[0].encode() + b"\r\n", 0),
+                   (b"\xef\xbb\xbf" + by_code[0].encode() + b"\r\n", 0),
+                   ("# fleet\r\n{}\r\n".format(by_code[0]).encode("utf-16"), 2),
+                   ("{}\r\n".format(by_code[0]).encode("utf-16-be"), 2),
+                   (b"\xef\xbb" + by_code[0].encode() + b"\n", 2)):
+    with open(listing, "wb") as f:
+        f.write(data)
+    r = run("--targets", listing, "-q")
+    check(r.returncode == code and (code == 0 or listing in r.stderr), f"targets file {data[:12]!r}: {r.returncode} {r.stderr!r}")
+    if data[:2] == b"\xff\xfe":
+        check("UTF-16" in r.stderr, f"a UTF-16 targets file is named as such: {r.stderr!r}")
+
 for p in problems:
     print("FAIL", p)
 print(f"{checks} checks, {len(problems)} failed")
