@@ -217,7 +217,7 @@ check(r.returncode == 1 and [d["verdict"] for d in docs] == ["compliant", "not-c
       and [d["evidence"]["kind"] for d in docs][1:] == ["package-list", "package-list"],
       f"--root and two systeminfo targets: {r.returncode} {[(d['verdict'], d['evidence']) for d in docs]}")
 
-# --- progress: on a terminal, "n of N"; nothing on standard error otherwise ------------
+# --- progress: on a terminal, "n of N done"; nothing on standard error otherwise ------------
 few = os.path.join(work, "targets-ok.txt")
 with open(few, "w") as f:
     f.write("\n".join([by_code[0]] * 6) + "\n")
@@ -237,7 +237,28 @@ try:
 except OSError:
     pass
 os.close(master)
-check(p.returncode == 0 and b"6 of 6: " in seen and b"\r" in seen, f"progress on a terminal: {seen[:200]!r}")
+check(p.returncode == 0 and b"6 of 6 done" in seen and b"\r" in seen
+      and b"0 of 6 done; waiting for " + by_code[0].encode()[:40] in seen, f"progress on a terminal: {seen[:200]!r}")
+# standard output on the same terminal: the progress line is cleared before each report line,
+# never glued to it ("1 of 6: hostAhostB: NOT COMPLIANT" was)
+import re
+master, slave = pty.openpty()
+p = subprocess.run([kbaudit, "audit", "--targets", few, "-q"], stdout=slave, stderr=slave)
+os.close(slave)
+seen = b""
+try:
+    while True:
+        chunk = os.read(master, 4096)
+        if not chunk:
+            break
+        seen += chunk
+except OSError:
+    pass
+os.close(master)
+segments = seen.split(b"\r\x1b[K")
+glued = [g for g in segments if re.match(rb"\d+ of \d+", g) and b"\n" in g]
+check(p.returncode == 0 and len(segments) > 6 and not glued and seen.count(b"COMPLIANT") >= 6,
+      f"progress and output on one terminal: {glued[:2]!r} {seen[:300]!r}")
 
 # --- usage errors (exit 2, nothing on standard output) ------------------------------------
 bad = os.path.join(work, "bad-targets.txt")
