@@ -217,6 +217,22 @@ check(r.returncode == 1 and [d["verdict"] for d in docs] == ["compliant", "not-c
       and [d["evidence"]["kind"] for d in docs][1:] == ["package-list", "package-list"],
       f"--root and two systeminfo targets: {r.returncode} {[(d['verdict'], d['evidence']) for d in docs]}")
 
+def read_pty(master, slave):
+    """Everything the finished child wrote to the pseudo-terminal."""
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            chunk = os.read(master, 4096)
+            if not chunk:
+                break
+            seen += chunk
+    except OSError:   # EIO once the child's side is closed
+        pass
+    os.close(master)
+    return seen
+
+
 # --- progress: on a terminal, "n of N done"; nothing on standard error otherwise ------------
 few = os.path.join(work, "targets-ok.txt")
 with open(few, "w") as f:
@@ -226,17 +242,7 @@ check(r.returncode == 0 and r.stderr == "", f"no terminal: nothing on standard e
 master, slave = pty.openpty()
 p = subprocess.run([kbaudit, "audit", "--targets", few, "--format", "jsonl"], stdout=subprocess.DEVNULL,
                    stderr=slave)
-os.close(slave)
-seen = b""
-try:
-    while True:
-        chunk = os.read(master, 4096)
-        if not chunk:
-            break
-        seen += chunk
-except OSError:
-    pass
-os.close(master)
+seen = read_pty(master, slave)
 check(p.returncode == 0 and b"6 of 6 done" in seen and b"\r" in seen
       and b"0 of 6 done; waiting for " + by_code[0].encode()[:40] in seen, f"progress on a terminal: {seen[:200]!r}")
 # standard output on the same terminal: the progress line is cleared before each report line,
@@ -244,17 +250,7 @@ check(p.returncode == 0 and b"6 of 6 done" in seen and b"\r" in seen
 import re
 master, slave = pty.openpty()
 p = subprocess.run([kbaudit, "audit", "--targets", few, "-q"], stdout=slave, stderr=slave)
-os.close(slave)
-seen = b""
-try:
-    while True:
-        chunk = os.read(master, 4096)
-        if not chunk:
-            break
-        seen += chunk
-except OSError:
-    pass
-os.close(master)
+seen = read_pty(master, slave)
 segments = seen.split(b"\r\x1b[K")
 glued = [g for g in segments if re.match(rb"\d+ of \d+", g) and b"\n" in g]
 check(p.returncode == 0 and len(segments) > 6 and not glued and seen.count(b"COMPLIANT") >= 6,
