@@ -9,7 +9,9 @@
  * parse by src/mum) are per thread in a libxml2 built with threads, as Debian's is (the
  * Windows build's is not: it audits one target at a time, cli_pool_win32.c). Nothing on
  * a worker's path keeps static state: strtok is used only while the knowledge base loads,
- * time is formatted with gmtime_r, and getenv (NO_COLOR) is read by the main thread.
+ * time is formatted with gmtime_r, errno texts come from kb_strerror (strerror_r, or
+ * strerror_s on Windows, into the caller's buffer: strerror may use a static one), and
+ * getenv (NO_COLOR) is read by the main thread.
  * Workers print nothing: every line on standard error comes from the main thread, in order.
  * (ThreadSanitizer found no race in a run over every scenario tree with -j 4.) */
 #include <errno.h>
