@@ -176,8 +176,8 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
     if (several && (script || o->updates))
         return cli_usage_error("audit", "--updates and --format cmd/ps1 plan one server: give one target");
     if (cli_targets_output_hits(&o->targets, o->output))
-        return cli_usage_error("audit", "--output %s would write into the evidence or the --targets file; "
-                                        "evidence is read-only", o->output);
+        return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only "
+                                        "(and so is a --targets file)", o->output);
     return 0;
 }
 
