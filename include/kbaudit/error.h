@@ -41,4 +41,11 @@ typedef struct kb_error {
 int kb_error_set(kb_error *err, kb_error_kind kind, const char *fmt, ...) KB_PRINTF(3, 4);
 void kb_error_clear(kb_error *err);
 
+/* The text of errno value E in BUF (SIZE bytes), for messages made on worker threads:
+ * strerror may return a static buffer (POSIX does not make it thread-safe). Returns BUF or a
+ * constant string; never NULL. KB_STRERROR(e) gives it a buffer that lives until the end of
+ * the enclosing block (a compound literal), enough for a kb_error_set argument. */
+const char *kb_strerror(int e, char *buf, size_t size);
+#define KB_STRERROR(e) kb_strerror((e), (char[128]){0}, 128)
+
 #endif

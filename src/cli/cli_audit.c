@@ -47,9 +47,11 @@ const char cli_audit_help[] =
     "                    (list, table or CSV) for the same host (right before or after its\n"
     "                    --systeminfo), added to its hotfix list\n"
     "  --targets FILE    one target a line: a bare path (a --root folder) or target options as\n"
-    "                    above (\"--software S --system Y\", paths with blanks in double quotes);\n"
+    "                    above (\"--software S --system Y\"); a path with blanks, or a bare path\n"
+    "                    starting with -- or #, in double quotes (\"host 1\", \"--x\") or as ./--x;\n"
     "                    '#' starts a comment line; relative paths are relative to FILE's folder;\n"
-    "                    '-' reads standard input (paths relative to the current folder)\n"
+    "                    UTF-8 or ASCII (a BOM is skipped; UTF-16 is refused); '-' (once) reads\n"
+    "                    standard input (paths relative to the current folder)\n"
     "  --no-logs         read dirty hives as they are on disk: without --no-logs their\n"
     "                    transaction logs (HIVE.LOG1/.LOG2 beside them) are applied in\n"
     "                    memory, as Windows would at load time (the report says so per hive)\n"
@@ -64,7 +66,8 @@ const char cli_audit_help[] =
     "                    another Windows or architecture, superseded files (docs/msu.md);\n"
     "                    one target only\n"
     "  -o, --output FILE write the report to FILE (refused inside the evidence: under --root,\n"
-    "                    or onto a file given as evidence)\n"
+    "                    onto a file given as evidence or a hive's HIVE.LOG1/.LOG2, or onto\n"
+    "                    a --targets file)\n"
     "  -j, --jobs N      audit up to N targets at once (default: the number of processors;\n"
     "                    the Windows build audits one at a time); the output is the same\n"
     "  --db FILE         use this knowledge base (XML or gzip) instead of the embedded one\n"
@@ -78,7 +81,8 @@ const char cli_audit_help[] =
     "order given: text has a line per target, then the reports of the not-compliant ones, then\n"
     "totals; json an array of documents; jsonl a line per target; junit a testsuite per target.\n"
     "A target that cannot be read does not stop the others. On a terminal, standard error\n"
-    "shows \"n of N: target\" while more than 3 targets run.\n"
+    "shows \"n of N done; waiting for TARGET\" (the next in order) while more than 3 targets\n"
+    "run, cleared before each report line.\n"
     "\n"
     "Exit status (several targets: the highest of the targets' statuses, so 4 > 3 > 1 > 0):\n"
     "  0  compliant: the requirements hold, the files are at build 6003, no reboot pending\n"
@@ -171,10 +175,9 @@ static int parse(int argc, char **argv, audit_cli_opts *o)
     bool several = o->targets.n > 1 || o->targets.from_file;
     if (several && (script || o->updates))
         return cli_usage_error("audit", "--updates and --format cmd/ps1 plan one server: give one target");
-    for (size_t i = 0; i < o->targets.n; i++)
-        if (cli_output_hits_evidence(&o->targets.items[i], o->output))
-            return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only",
-                                   o->output);
+    if (cli_targets_output_hits(&o->targets, o->output))
+        return cli_usage_error("audit", "--output %s would write into the evidence; evidence is read-only "
+                                        "(and so is a --targets file)", o->output);
     return 0;
 }
 

@@ -9,7 +9,9 @@
  * parse by src/mum) are per thread in a libxml2 built with threads, as Debian's is (the
  * Windows build's is not: it audits one target at a time, cli_pool_win32.c). Nothing on
  * a worker's path keeps static state: strtok is used only while the knowledge base loads,
- * time is formatted with gmtime_r, and getenv (NO_COLOR) is read by the main thread.
+ * time is formatted with gmtime_r, errno texts come from kb_strerror (strerror_r, or
+ * strerror_s on Windows, into the caller's buffer: strerror may use a static one), and
+ * getenv (NO_COLOR) is read by the main thread.
  * Workers print nothing: every line on standard error comes from the main thread, in order.
  * (ThreadSanitizer found no race in a run over every scenario tree with -j 4.) */
 #include <errno.h>
@@ -112,24 +114,33 @@ static int render(fleet *f, size_t i, const cli_outcome *oc, kb_error *err)
                        : report_audit_error_json(oc->errors, oc->nerrors, &ro, f->out, err);
 }
 
-/* "n of N: target" on a terminal, rewritten in place; cleared before any other line. */
-static void progress(const fleet *f, size_t done, const char *target)
+/* "n of N done; waiting for TARGET" on a terminal, rewritten in place. DONE targets are
+ * written; the one named is the next in the order given, the one the output waits for (the
+ * pool starts targets in order, so it is being audited, perhaps with the few after it). */
+static void progress(const fleet *f, size_t done)
 {
     if (!f->progress)
         return;
     char line[80];
-    int n = snprintf(line, sizeof line, "%zu of %zu: ", done, f->o->targets.n);
+    int n = snprintf(line, sizeof line, "%zu of %zu done", done, f->o->targets.n);
     fprintf(stderr, "\r\033[K%s", line);
-    /* the target as far as it fits one line, control characters left out */
-    for (const char *p = target; *p && n < 78; p++, n++)
-        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+    if (done < f->o->targets.n) {
+        n += fprintf(stderr, "; waiting for ");
+        /* the target as far as it fits one line, control characters left out */
+        for (const char *p = f->o->targets.labels[done]; *p && n < 78; p++, n++)
+            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+    }
     fflush(stderr);
 }
 
+/* Before anything else is written: standard output may be the same terminal, where a
+ * report line would otherwise be glued to the progress line. */
 static void clear_progress(const fleet *f)
 {
-    if (f->progress)
+    if (f->progress) {
         fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
 }
 
 static void emit(void *ctx, size_t i, void *slot)
@@ -138,17 +149,16 @@ static void emit(void *ctx, size_t i, void *slot)
     cli_outcome *oc = slot;
     const char *label = f->o->targets.labels[i];
     count(f, oc);
-    if (!oc->audited) {
-        clear_progress(f);
+    clear_progress(f);
+    if (!oc->audited)
         cli_cmd_errorf("audit", "%s: %s", label, oc->message ? oc->message : "out of memory");
-    }
     kb_error err = {0};
     if (!f->write_failed && render(f, i, oc, &err) != 0) {
         f->write_failed = true;
         f->err = err;
     }
     fflush(f->out);   /* a line as soon as it is final: log pipelines read as we go */
-    progress(f, i + 1, label);
+    progress(f, i + 1);
     cli_outcome_free(oc);
 }
 
@@ -197,6 +207,7 @@ int cli_audit_fleet(const audit_cli_opts *o, const kbdb *db)
         rc = fputs("[\n", f.out) == EOF ? kb_error_set(&err, KB_ERR_IO, "cannot write the report") : 0;
     }
     f.progress = o->targets.n > 3 && isatty(fileno(stderr));
+    progress(&f, 0);
     xmlInitParser();   /* once, before the workers: libxml2 asks for it in threaded programs */
     cli_pool_job job = {
         .n = o->targets.n,

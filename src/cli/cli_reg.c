@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_target.h"
 #include "kbaudit/outfile.h"
 #include "kbaudit/regexport.h"
 #include "kbaudit/regf.h"
@@ -41,7 +42,8 @@ const char cli_reg_help[] =
     "  info     base block facts: format version, the file's sequence numbers (dirty or not),\n"
     "           what was done about its logs (logs, logs_detail), size of the hive read\n"
     "\n"
-    "  -o, --output FILE  write to FILE instead of standard output\n"
+    "  -o, --output FILE  write to FILE instead of standard output; never HIVE or its\n"
+    "                     transaction logs (HIVE.LOG1/.LOG2): refused as a usage error\n"
     "  -q, --quiet        do not say on stderr that a hive is dirty (and what was recovered)\n"
     "  --no-logs          read a dirty hive as it is on disk, without its transaction logs\n"
     "\nOptions may come before or after the operands; '--' ends the options.\n"
@@ -122,6 +124,10 @@ static int validate(const reg_opts *o)
             return cli_usage_error("reg", "--long is only for ls");
         if (o->utf16 && strcmp(o->action, "export") != 0)
             return cli_usage_error("reg", "--utf16 is only for export");
+        /* the same check as audit/facts -o: never the hive read, nor its transaction logs */
+        if (cli_output_hits_file(o->output, o->args[0], CLI_EVIDENCE_HIVE))
+            return cli_usage_error("reg", "--output %s would write into the evidence (the hive %s or its "
+                                          "transaction logs); evidence is read-only", o->output, o->args[0]);
         return 0;
     }
     return cli_usage_error("reg", "unknown action '%s' (get, ls, export, dump or info)", o->action);

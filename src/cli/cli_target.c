@@ -98,28 +98,63 @@ static char *canonical_output(const char *given)
     return b.data;
 }
 
-bool cli_output_hits_evidence(const cli_target_opts *o, const char *output)
+/* Where the last separator of a canonical path is (4 in "/a/b/NAME"); 0 when none. */
+static size_t last_separator(const char *path)
 {
-    if (output == NULL)
+    size_t dir = 0;
+    for (size_t i = 0; path[i]; i++)
+        if (kb_is_path_separator(path[i]))
+            dir = i;
+    return dir;
+}
+
+/* True when OUT (canonical) is HIVE's transaction log: in the same folder and named
+ * HIVE.LOG, HIVE.LOG1, HIVE.LOG2 or anything else HIVE.LOG*, in any case, because the
+ * hive readers find the logs case-insensitively (Windows names them SOFTWARE.LOG1, copies
+ * made elsewhere may say software.log1). */
+static bool is_hive_log(const char *out, const char *hive)
+{
+    size_t d = last_separator(hive);
+    if (!kb_is_path_separator(hive[d]) || last_separator(out) != d || strncmp(out, hive, d + 1) != 0)
+        return false;
+    const char *name = hive + d + 1, *oname = out + d + 1;
+    size_t n = strlen(name);
+    if (strlen(oname) < n + 4)
+        return false;
+    for (size_t i = 0; i < n + 4; i++) {
+        char a = oname[i], b = i < n ? name[i] : ".LOG"[i - n];
+        if ((a >= 'a' && a <= 'z' ? a - 32 : a) != (b >= 'a' && b <= 'z' ? b - 32 : b))
+            return false;
+    }
+    return true;
+}
+
+bool cli_output_hits_file(const char *output, const char *file, unsigned how)
+{
+    if (output == NULL || file == NULL)
         return false;
     char *out = canonical_output(output);
-    if (out == NULL)
-        return false;
+    char *e = out ? kb_realpath(file, NULL) : NULL;
     bool hit = false;
-    const char *evidence[] = {o->root, o->software, o->system, o->systeminfo, o->qfe};
-    for (size_t i = 0; i < sizeof evidence / sizeof evidence[0] && !hit; i++) {
-        char *e = evidence[i] ? kb_realpath(evidence[i], NULL) : NULL;
-        if (e == NULL)
-            continue;
+    if (e != NULL) {
         size_t n = strlen(e);
         if (n > 0 && e[n - 1] == '/')   /* a file-system root: "/", "E:/" */
             n--;
-        if (i == 0)   /* a folder: anything below it */
+        if (how & CLI_EVIDENCE_FOLDER)   /* anything below it */
             hit = strncmp(out, e, n) == 0 && (out[n] == '/' || out[n] == '\0');
         else
-            hit = strcmp(out, e) == 0 || kb_same_file(out, e);
-        free(e);
+            hit = strcmp(out, e) == 0 || kb_same_file(out, e) ||
+                  ((how & CLI_EVIDENCE_HIVE) && is_hive_log(out, e));
     }
+    free(e);
     free(out);
     return hit;
+}
+
+bool cli_output_hits_evidence(const cli_target_opts *o, const char *output)
+{
+    return cli_output_hits_file(output, o->root, CLI_EVIDENCE_FOLDER) ||
+           cli_output_hits_file(output, o->software, CLI_EVIDENCE_HIVE) ||
+           cli_output_hits_file(output, o->system, CLI_EVIDENCE_HIVE) ||
+           cli_output_hits_file(output, o->systeminfo, 0) || cli_output_hits_file(output, o->qfe, 0);
 }

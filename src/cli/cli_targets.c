@@ -103,8 +103,20 @@ int cli_targets_finish(const char *cmd, cli_target_list *l)
     return 0;
 }
 
+bool cli_targets_output_hits(const cli_target_list *l, const char *output)
+{
+    for (size_t i = 0; i < l->nfiles; i++)
+        if (cli_output_hits_file(output, l->files[i], 0))
+            return true;
+    for (size_t i = 0; i < l->n; i++)
+        if (cli_output_hits_evidence(&l->items[i], output))
+            return true;
+    return false;
+}
+
 void cli_targets_free(cli_target_list *l)
 {
+    free(l->files);
     for (size_t i = 0; i < l->nowned; i++)
         free(l->owned[i]);
     free(l->owned);
@@ -234,10 +246,38 @@ static int next_line(const line_ctx *c, FILE *fp, char *buf, size_t cap)
     return ch == EOF && len == 0 ? 0 : 1;
 }
 
+/* Skips a UTF-8 byte order mark (Notepad and PowerShell's `Out-File -Encoding utf8` write
+ * one) and refuses UTF-16 (PowerShell 5's `>` and `Out-File` default), whose NUL bytes would
+ * otherwise be reported as "NUL byte in the line" or, without them, as bogus targets.
+ * 0, or EXIT_USAGE (printed). */
+static int skip_bom(const line_ctx *c, FILE *fp)
+{
+    int b0 = getc(fp);
+    if (b0 == 0xEF) {
+        int b1 = getc(fp), b2 = b1 == 0xBB ? getc(fp) : EOF;
+        if (b1 == 0xBB && b2 == 0xBF)
+            return 0;
+        return cli_usage_error(c->cmd, "%s:1: not a list of targets: it starts with byte 0xEF but not a "
+                                       "UTF-8 byte order mark", c->file);
+    }
+    if (b0 == 0xFF || b0 == 0xFE) {
+        int b1 = getc(fp);
+        if ((b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF))
+            return cli_usage_error(c->cmd, "%s is UTF-16 (PowerShell 5 writes that by default): save it as "
+                                           "UTF-8 or ASCII, e.g. Out-File -Encoding ascii", c->file);
+        return cli_usage_error(c->cmd, "%s:1: not a list of targets: it starts with byte 0x%02X", c->file, b0);
+    }
+    if (b0 != EOF && ungetc(b0, fp) == EOF)
+        return cli_usage_error(c->cmd, "%s: read error", c->file);
+    return 0;
+}
+
 static int read_lines(line_ctx *c, cli_target_list *l, FILE *fp)
 {
     char buf[TARGETS_LINE_MAX];
     int got;
+    if (skip_bom(c, fp) != 0)
+        return EXIT_USAGE;
     while (c->line++, (got = next_line(c, fp, buf, sizeof buf)) > 0) {
         size_t len = strlen(buf);
         while (len && (buf[len - 1] == '\r' || buf[len - 1] == ' ' || buf[len - 1] == '\t'))
@@ -250,6 +290,18 @@ static int read_lines(line_ctx *c, cli_target_list *l, FILE *fp)
         int rc;
         if (strncmp(s, "--", 2) == 0) {
             rc = option_line(c, l, s);
+        } else if (*s == '"') {
+            /* "host 1": a bare path in quotes, which is also how a folder named "--x" or
+             * "#x" is given (or as ./--x) */
+            char *w[2];
+            size_t n;
+            if ((rc = words(c, s, w, 2, &n)) == 0 && n != 1)
+                rc = cli_usage_error(c->cmd, "%s:%lu: a quoted path must be alone on its line (or follow a "
+                                             "target option)", c->file, c->line);
+            const char *path = rc ? NULL : resolve(l, c->dir, w[0]);
+            if (rc == 0)
+                rc = path ? cli_targets_add(c->cmd, l, "--root", path)
+                          : (cli_cmd_errorf(c->cmd, "out of memory"), EXIT_USAGE);
         } else {
             const char *path = resolve(l, c->dir, s);
             rc = path ? cli_targets_add(c->cmd, l, "--root", path) : (cli_cmd_errorf(c->cmd, "out of memory"), EXIT_USAGE);
@@ -276,6 +328,21 @@ int cli_targets_read(const char *cmd, cli_target_list *l, const char *file)
         return cli_usage_error(cmd, "%s %s is followed by --targets: it needs its own target", l->pending_option,
                                l->pending);
     bool std_in = strcmp(file, "-") == 0;
+    if (std_in && l->read_stdin)
+        return cli_usage_error(cmd, "--targets - is given twice: standard input can be read once");
+    l->read_stdin |= std_in;
+    if (!std_in && l->nfiles == l->capfiles) {
+        size_t cap = l->capfiles ? l->capfiles * 2 : 4;
+        const char **f = realloc(l->files, cap * sizeof *f);
+        if (f == NULL) {
+            cli_cmd_errorf(cmd, "out of memory");
+            return EXIT_USAGE;
+        }
+        l->files = f;
+        l->capfiles = cap;
+    }
+    if (!std_in)
+        l->files[l->nfiles++] = file;
     FILE *fp = std_in ? stdin : fopen(file, "rb");
     if (fp == NULL)
         return cli_usage_error(cmd, "--targets %s: %s", file, strerror(errno));

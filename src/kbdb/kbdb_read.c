@@ -44,7 +44,7 @@ int kbdb_read_file(const char *path, kb_buf *out, kb_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = kb_error_set(err, KB_ERR_IO, "%s: read error: %s", path, strerror(errno));
+            rc = kb_error_set(err, KB_ERR_IO, "%s: read error: %s", path, KB_STRERROR(errno));
             break;
         }
         if (n == 0)

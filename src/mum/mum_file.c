@@ -48,7 +48,7 @@ int mum_file_slurp(const char *path, size_t cap, const char *what, uint8_t **dat
             int e = errno;
             free(buf);
             close(fd);
-            return kb_error_set(err, KB_ERR_IO, "%s: read error: %s", path, strerror(e));
+            return kb_error_set(err, KB_ERR_IO, "%s: read error: %s", path, KB_STRERROR(e));
         }
         if (r == 0)
             break;

@@ -93,7 +93,7 @@ static int read_fd(void *src, char *buf, size_t cap, size_t *got, kb_error *err)
         r = read(f->fd, buf, cap);
     while (r < 0 && errno == EINTR);
     if (r < 0)
-        return kb_error_set(err, KB_ERR_IO, "%s: read error: %s", f->path, strerror(errno));
+        return kb_error_set(err, KB_ERR_IO, "%s: read error: %s", f->path, KB_STRERROR(errno));
     f->total += (size_t)r;
     if (f->total > MUM_PENDING_MAX_FILE_SIZE)
         return kb_error_set(err, KB_ERR_FORMAT, "%s: grew past the %u MiB limit for pending.xml while being read",

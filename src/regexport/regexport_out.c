@@ -17,7 +17,7 @@ static int write_all(rx_out *o, const void *p, size_t n, kb_error *err)
 {
     if (n && fwrite(p, 1, n, o->fp) != n) {
         o->failed = true;
-        return kb_error_set(err, KB_ERR_IO, "write error: %s", strerror(errno));
+        return kb_error_set(err, KB_ERR_IO, "write error: %s", KB_STRERROR(errno));
     }
     return 0;
 }

@@ -34,7 +34,7 @@ int kb_open_readonly(const char *path, kb_error *err)
     int fd = open_flags(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : errno == EACCES ? KB_ERR_DENIED : KB_ERR_IO,
-                            "%s: cannot open: %s", path, strerror(errno));
+                            "%s: cannot open: %s", path, KB_STRERROR(errno));
     return fd;
 }
 
@@ -48,7 +48,7 @@ int kb_open_regular(const char *path, size_t cap, const char *what, size_t *size
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return kb_error_set(err, KB_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+        return kb_error_set(err, KB_ERR_IO, "%s: cannot stat: %s", path, KB_STRERROR(e));
     }
     if (!S_ISREG(st.st_mode)) {   /* errno is stale here: say only what the file is */
         close(fd);
@@ -81,7 +81,7 @@ int kb_map_readonly(const char *path, bool sequential, const void **data, size_t
         if (map == MAP_FAILED) {
             int e = errno;
             close(fd);
-            return kb_error_set(err, KB_ERR_IO, "%s: cannot map: %s", path, strerror(e));
+            return kb_error_set(err, KB_ERR_IO, "%s: cannot map: %s", path, KB_STRERROR(e));
         }
         if (sequential)
             (void)madvise(map, n, MADV_SEQUENTIAL);
@@ -115,7 +115,7 @@ kb_dir *kb_dir_open(const char *path, kb_error *err)
         else if (fd >= 0)
             close(fd);
         kb_error_set(err, e == ENOENT || e == ENOTDIR ? KB_ERR_NOTFOUND : e == EACCES ? KB_ERR_DENIED : KB_ERR_IO,
-                     "%s: cannot list: %s", path, strerror(e));
+                     "%s: cannot list: %s", path, KB_STRERROR(e));
         return NULL;
     }
     k->d = d;
@@ -136,7 +136,7 @@ const char *kb_dir_next(kb_dir *k)
 
 int kb_dir_status(const kb_dir *k, kb_error *err)
 {
-    return k->error ? kb_error_set(err, KB_ERR_IO, "listing ended early: %s", strerror(k->error)) : 0;
+    return k->error ? kb_error_set(err, KB_ERR_IO, "listing ended early: %s", KB_STRERROR(k->error)) : 0;
 }
 
 int kb_path_is_dir(const char *path, bool *is_dir, kb_error *err)
@@ -145,7 +145,7 @@ int kb_path_is_dir(const char *path, bool *is_dir, kb_error *err)
     *is_dir = false;
     if (stat(path, &st) != 0)
         return kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : errno == EACCES ? KB_ERR_DENIED : KB_ERR_IO,
-                            "%s: cannot stat: %s", path, strerror(errno));
+                            "%s: cannot stat: %s", path, KB_STRERROR(errno));
     *is_dir = S_ISDIR(st.st_mode);
     return 0;
 }
@@ -166,7 +166,7 @@ int kb_path_kind_of(const char *path, kb_path_kind *kind, kb_error *err)
         if (errno == ENOENT || errno == ENOTDIR)
             return 0;
         return kb_error_set(err, errno == EACCES ? KB_ERR_DENIED : KB_ERR_IO, "%s: cannot stat: %s", path,
-                            strerror(errno));
+                            KB_STRERROR(errno));
     }
     *kind = S_ISLNK(st.st_mode) ? KB_PATH_LINK
             : S_ISDIR(st.st_mode) ? KB_PATH_DIR
@@ -226,7 +226,7 @@ char *kb_realpath(const char *path, kb_error *err)
     char *real = realpath(path, NULL);
     if (real == NULL)
         kb_error_set(err, errno == ENOENT ? KB_ERR_NOTFOUND : errno == EACCES ? KB_ERR_DENIED : KB_ERR_IO,
-                     "%s: cannot be resolved: %s", path, strerror(errno));
+                     "%s: cannot be resolved: %s", path, KB_STRERROR(errno));
     return real;
 }
 

@@ -217,7 +217,23 @@ check(r.returncode == 1 and [d["verdict"] for d in docs] == ["compliant", "not-c
       and [d["evidence"]["kind"] for d in docs][1:] == ["package-list", "package-list"],
       f"--root and two systeminfo targets: {r.returncode} {[(d['verdict'], d['evidence']) for d in docs]}")
 
-# --- progress: on a terminal, "n of N"; nothing on standard error otherwise ------------
+def read_pty(master, slave):
+    """Everything the finished child wrote to the pseudo-terminal."""
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            chunk = os.read(master, 4096)
+            if not chunk:
+                break
+            seen += chunk
+    except OSError:   # EIO once the child's side is closed
+        pass
+    os.close(master)
+    return seen
+
+
+# --- progress: on a terminal, "n of N done"; nothing on standard error otherwise ------------
 few = os.path.join(work, "targets-ok.txt")
 with open(few, "w") as f:
     f.write("\n".join([by_code[0]] * 6) + "\n")
@@ -226,18 +242,19 @@ check(r.returncode == 0 and r.stderr == "", f"no terminal: nothing on standard e
 master, slave = pty.openpty()
 p = subprocess.run([kbaudit, "audit", "--targets", few, "--format", "jsonl"], stdout=subprocess.DEVNULL,
                    stderr=slave)
-os.close(slave)
-seen = b""
-try:
-    while True:
-        chunk = os.read(master, 4096)
-        if not chunk:
-            break
-        seen += chunk
-except OSError:
-    pass
-os.close(master)
-check(p.returncode == 0 and b"6 of 6: " in seen and b"\r" in seen, f"progress on a terminal: {seen[:200]!r}")
+seen = read_pty(master, slave)
+check(p.returncode == 0 and b"6 of 6 done" in seen and b"\r" in seen
+      and b"0 of 6 done; waiting for " + by_code[0].encode()[:40] in seen, f"progress on a terminal: {seen[:200]!r}")
+# standard output on the same terminal: the progress line is cleared before each report line,
+# never glued to it ("1 of 6: hostAhostB: NOT COMPLIANT" was)
+import re
+master, slave = pty.openpty()
+p = subprocess.run([kbaudit, "audit", "--targets", few, "-q"], stdout=slave, stderr=slave)
+seen = read_pty(master, slave)
+segments = seen.split(b"\r\x1b[K")
+glued = [g for g in segments if re.match(rb"\d+ of \d+", g) and b"\n" in g]
+check(p.returncode == 0 and len(segments) > 6 and not glued and seen.count(b"COMPLIANT") >= 6,
+      f"progress and output on one terminal: {glued[:2]!r} {seen[:300]!r}")
 
 # --- usage errors (exit 2, nothing on standard output) ------------------------------------
 bad = os.path.join(work, "bad-targets.txt")
@@ -261,6 +278,53 @@ for args, what in ((["--root", by_code[0], "--root", by_code[1], "--updates", wo
                    (["--root", by_code[0], "--root", work, "-o", os.path.join(work, "x.json")], "read-only")):
     r = run(*args)
     check(r.returncode == 2 and what in r.stderr and r.stdout == "", f"audit {args}: {r.returncode} {r.stderr!r}")
+
+# --- the --targets file is the run's input: -o onto it is refused ------------------------
+tf = os.path.join(work, "targets-self.txt")
+with open(tf, "w") as f:
+    f.write(by_code[0] + "\n")
+for out in (tf, os.path.join(work, ".", "targets-self.txt")):
+    r = run("--targets", tf, "-o", out)
+    with open(tf) as f:
+        kept = f.read() == by_code[0] + "\n"
+    check(r.returncode == 2 and "read-only" in r.stderr and kept,
+          f"-o onto the --targets file: {r.returncode} {r.stderr!r}, file {'kept' if kept else 'OVERWRITTEN'}")
+r = run("--targets", "-", "--targets", "-", stdin=by_code[0] + "\n")
+check(r.returncode == 2 and "twice" in r.stderr and r.stdout == "", f"--targets - twice: {r.returncode} {r.stderr!r}")
+
+# --- quoted bare paths, folders named like options or comments, BOMs -----------------------
+odd = os.path.join(work, "odd")
+shutil.rmtree(odd, ignore_errors=True)
+os.makedirs(odd)
+for name in ("host 1", "--x", "#x"):
+    shutil.copytree(by_code[0], os.path.join(odd, name), symlinks=True)
+listing = os.path.join(odd, "list.txt")
+for content, n in (('"host 1"\n', 1), ('  "host 1"  \n"--x"\n"#x"\n', 3), ("./--x\n./#x\n--root \"--x\"\n", 3),
+                   ('--root "host 1"\n', 1)):
+    with open(listing, "w") as f:
+        f.write(content)
+    r = run("--targets", listing, "--format", "jsonl")
+    docs = [json.loads(l) for l in r.stdout.splitlines()] if r.returncode == 0 else []
+    check(r.returncode == 0 and len(docs) == n and all(d["verdict"] == "compliant" for d in docs),
+          f"targets file {content!r}: exit {r.returncode}, {len(docs)} documents: {r.stderr[:200]!r}")
+for content, what in (('"host 1" x\n', "alone on its line"), ('"host 1\n', "quote")):
+    with open(listing, "w") as f:
+        f.write(content)
+    r = run("--targets", listing)
+    check(r.returncode == 2 and what in r.stderr and f"{listing}:1" in r.stderr, f"targets file {content!r}: {r.returncode} {r.stderr!r}")
+# a UTF-8 BOM (Notepad, PowerShell `Out-File -Encoding utf8`) is skipped, CRLF too; UTF-16
+# (PowerShell 5's `>`) is refused naming the file rather than read as bogus targets
+for data, code in ((b"\xef\xbb\xbf# fleet list\r\n" + by_code[0].encode() + b"\r\n", 0),
+                   (b"\xef\xbb\xbf" + by_code[0].encode() + b"\r\n", 0),
+                   ("# fleet\r\n{}\r\n".format(by_code[0]).encode("utf-16"), 2),
+                   ("{}\r\n".format(by_code[0]).encode("utf-16-be"), 2),
+                   (b"\xef\xbb" + by_code[0].encode() + b"\n", 2)):
+    with open(listing, "wb") as f:
+        f.write(data)
+    r = run("--targets", listing, "-q")
+    check(r.returncode == code and (code == 0 or listing in r.stderr), f"targets file {data[:12]!r}: {r.returncode} {r.stderr!r}")
+    if data[:2] == b"\xff\xfe":
+        check("UTF-16" in r.stderr, f"a UTF-16 targets file is named as such: {r.stderr!r}")
 
 for p in problems:
     print("FAIL", p)

@@ -81,4 +81,29 @@ has escaped-name "$tmp/err" 'evil\x1b[31m\x0aname.hive: truncated'
 if grep -q "$esc" "$tmp/err"; then echo "FAIL escaped-name: a raw ESC reached stderr"; fails=$((fails + 1)); fi
 [ "$(wc -l < "$tmp/err")" -eq 1 ] || { echo "FAIL escaped-name: the message spans lines"; fails=$((fails + 1)); }
 
+# -o onto the hive being read, or onto its transaction logs (any case), is refused before
+# anything is opened for writing: the evidence stays byte-identical (a truncated mapped hive
+# used to kill kbaudit with SIGBUS; a dirty one, read into memory, was silently replaced)
+ev="$tmp/evidence"
+mkdir -p "$ev"
+for action in export dump ls; do
+    for victim in HIVE HIVE.LOG1 hive.log2 HIVE.LOG; do
+        cp "$basic" "$ev/HIVE"
+        [ "$victim" = HIVE ] || printf 'log' > "$ev/$victim"
+        sum=$(cksum < "$ev/$victim")
+        check "reg-$action-o-$victim" 2 "$kb" reg $action -o "$ev/$victim" "$ev/HIVE" &&
+            has "reg-$action-o-$victim" "$tmp/err" "would write into the evidence"
+        [ "$(cksum < "$ev/$victim")" = "$sum" ] || { echo "FAIL reg-$action-o-$victim: $victim changed"; fails=$((fails + 1)); }
+        rm -f "$ev"/*
+    done
+done
+cp "$dirty" "$ev/DIRTY"
+sum=$(cksum < "$ev/DIRTY")
+check reg-dump-o-dirty 2 "$kb" reg dump -o "$ev/./DIRTY" "$ev/DIRTY"
+[ "$(cksum < "$ev/DIRTY")" = "$sum" ] || { echo "FAIL reg-dump-o-dirty: the hive changed"; fails=$((fails + 1)); }
+# a file beside the hive that is not its log is fine
+cp "$basic" "$ev/HIVE"
+check reg-export-o-beside 0 "$kb" reg export -o "$ev/HIVE.reg" "$ev/HIVE"
+check reg-export-o-other-log 0 "$kb" reg export -o "$ev/OTHER.LOG1" "$ev/HIVE"
+
 [ "$fails" -eq 0 ]

@@ -155,6 +155,28 @@ for args in (["--root", root, "-o", os.path.join(root, "sub", "report.txt")],
 with open(hive, "rb") as f:
     check(f.read() == before, "the hive is unchanged")
 check(not os.path.exists(os.path.join(root, "sub", "report.txt")), "nothing written under --root")
+# a hive's transaction logs are evidence too (read when the hive is dirty): HIVE.LOG1,
+# .LOG2, .LOG, in any case, beside --software or --system; for facts as for audit
+logs = os.path.join(work, "logs")
+os.makedirs(logs)
+shutil.copy(hive, os.path.join(logs, "SOFTWARE"))
+shutil.copy(r2, os.path.join(logs, "SYSTEM"))
+for name in ("SOFTWARE.LOG1", "SOFTWARE.LOG2", "software.log1", "SOFTWARE.LOG", "System.Log2"):
+    log = os.path.join(logs, name)
+    with open(log, "w") as f:
+        f.write("log")
+    for cmd in ("audit", "facts"):
+        r = run(cmd, "--software", os.path.join(logs, "SOFTWARE"), "--system", os.path.join(logs, "SYSTEM"),
+                "-o", log)
+        with open(log) as f:
+            kept = f.read() == "log"
+        check(r.returncode == 2 and "would write into the evidence" in r.stderr and kept,
+              f"{cmd} -o {name} beside the hives: exit {r.returncode}, log {'kept' if kept else 'OVERWRITTEN'}")
+    os.remove(log)
+for name in ("SOFTWARE.txt", "OTHER.LOG1"):   # beside the hive but not its log: allowed
+    r = run("audit", "--software", os.path.join(logs, "SOFTWARE"), "-o", os.path.join(logs, name))
+    check(r.returncode != 2, f"audit -o {name} beside the hive is allowed: exit {r.returncode} {r.stderr!r}")
+
 r = run("audit", "--root", root, "-o", root + "-report.txt")   # a sibling, not inside
 check(r.returncode == 3, f"an --output next to --root is allowed (then: no SOFTWARE, exit 3): {r.returncode}")
 

@@ -4,12 +4,31 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "kbaudit/error.h"
 #include "kbaudit/json.h"
 #include "kbaudit/utf.h"
+
+/* kb_strerror: the system's text in the caller's buffer, whichever strerror_r variant the C
+ * library declares; a text even for a value with none, and never beyond the buffer. */
+static void test_strerror(void **state)
+{
+    (void)state;
+    char buf[128];
+    const char *t = kb_strerror(ENOENT, buf, sizeof buf);
+    assert_non_null(t);
+    assert_string_equal(t, strerror(ENOENT));   /* same text, main thread only here */
+    char tiny[4] = "xyz";
+    t = kb_strerror(ENOENT, tiny, sizeof tiny);
+    assert_true(t != tiny || strlen(tiny) < sizeof tiny);
+    assert_true(strlen(kb_strerror(-12345, buf, sizeof buf)) > 0);
+    assert_string_equal(kb_strerror(EACCES, NULL, 0), "unknown error");
+    assert_string_equal(KB_STRERROR(EACCES), strerror(EACCES));
+}
 
 static void test_json_document(void **state)
 {
@@ -89,6 +108,7 @@ static void test_utf16(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_json_document),
         cmocka_unit_test(test_json_utf8),
         cmocka_unit_test(test_json_unbalanced),
