@@ -60,6 +60,11 @@ typedef struct sysinfo_doc {
 typedef struct sysinfo_qfe {
     const char *encoding;
     const char *format;     /* "wmic-list", "wmic-table", "format-list", "table", "csv" (static) */
+    /* the computer the text names, from its CSName (wmic, Format-List *, CSV) or Source
+     * (Get-HotFix's table and default list) field or column: the first non-empty value, and
+     * the first later one that differs from it ASCII-case-insensitively (value NULL when every
+     * row names the same host, or none names one); label is "CSName" or "Source" */
+    sysinfo_field host, other_host;
     sysinfo_hotfixes hotfixes;
 } sysinfo_qfe;
 

@@ -1,12 +1,14 @@
 /* One target of `kbaudit audit`: open it, gather its facts, audit them; or say exactly why
  * not, both as the line standard error shows and, for the JSON and JUnit reports, split into
  * file, key and offset where the message names them. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_audit_target.h"
 #include "kbaudit/buf.h"
+#include "kbaudit/outfile.h"
 
 static char *keep(cli_outcome *o, char *s)
 {
@@ -16,8 +18,40 @@ static char *keep(cli_outcome *o, char *s)
     return NULL;
 }
 
-/* One problem of the evidence. FILE (may be NULL) is the hive it is about when known; the
- * message says the rest: "KEY: FILE: ... offset 0x520 ..." for a corrupt key. */
+/* "offset 0x520" (a hive cell) or "offset 1631" (a byte of systeminfo text) after AT. */
+static bool offset_in(const char *at, unsigned long long *v)
+{
+    for (const char *off = strstr(at, "offset "); off; off = strstr(off + 7, "offset ")) {
+        const char *num = off + 7;
+        bool hex = strncmp(num, "0x", 2) == 0;
+        num += hex ? 2 : 0;
+        if (!(hex ? isxdigit((unsigned char)*num) : isdigit((unsigned char)*num)))
+            continue;
+        char *end;
+        *v = strtoull(num, &end, hex ? 16 : 10);
+        return end != num;
+    }
+    return false;
+}
+
+/* FILE inside TEXT, any two path separators counting as the same: on Windows the messages
+ * show host paths with '/' where the facts keep them with '\'. */
+static const char *find_path(const char *text, const char *file)
+{
+    size_t n = strlen(file);
+    for (const char *p = text; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] &&
+               (p[i] == file[i] || (kb_is_path_separator(p[i]) && kb_is_path_separator(file[i]))))
+            i++;
+        if (i == n)
+            return p;
+    }
+    return NULL;
+}
+
+/* One problem of the evidence. FILE (may be NULL) is the evidence file it is about when known;
+ * the message says the rest: "KEY: FILE: ... offset 0x520 ..." for a corrupt key. */
 static void add_error(cli_outcome *o, const char *problem, const char *file)
 {
     if (o->nerrors >= CLI_OUTCOME_MAX_ERRORS)
@@ -28,22 +62,31 @@ static void add_error(cli_outcome *o, const char *problem, const char *file)
     if (e->problem == NULL)
         return;
     o->nerrors++;
-    const char *at = file && *file ? strstr(e->problem, file) : NULL;
-    if (at == NULL)
+    if (file == NULL || *file == '\0')
         return;
     e->file = keep(o, strdup(file));
-    /* what precedes ": FILE" is the key or value, when it is one (a hive's path) */
-    size_t klen = (size_t)(at - e->problem);
-    if (klen > 2 && at[-2] == ':' && at[-1] == ' ' &&
-        (strncmp(e->problem, "SOFTWARE\\", 9) == 0 || strncmp(e->problem, "SYSTEM\\", 7) == 0))
-        e->key = keep(o, kb_strndup(e->problem, klen - 2));
-    const char *off = strstr(at, "offset 0x");
-    if (off) {
-        char *end;
-        unsigned long long v = strtoull(off + 9, &end, 16);
-        e->has_offset = end != off + 9;
-        e->offset = v;
+    const char *at = find_path(e->problem, file);
+    if (at) {
+        /* what precedes ": FILE" is the key or value, when it is one (a hive's path) */
+        size_t klen = (size_t)(at - e->problem);
+        if (klen > 2 && at[-2] == ':' && at[-1] == ' ' &&
+            (strncmp(e->problem, "SOFTWARE\\", 9) == 0 || strncmp(e->problem, "SYSTEM\\", 7) == 0))
+            e->key = keep(o, kb_strndup(e->problem, klen - 2));
     }
+    unsigned long long v;
+    e->has_offset = offset_in(at ? at : e->problem, &v);
+    e->offset = e->has_offset ? v : 0;
+}
+
+/* The file a tree's open error is about: the tree layer starts its message with the path it
+ * failed on, resolved ("/mnt/win/Windows/System32/config/SOFTWARE: bad signature ...", or the
+ * root itself: "/mnt/win: no Windows directory found"); other messages name the ROOT given. */
+static char *tree_error_file(const char *problem, const char *root)
+{
+    const char *colon = strstr(problem, ": ");
+    bool path = problem[0] == '/' || problem[0] == '\\' ||
+                (isalpha((unsigned char)problem[0]) && problem[1] == ':' && (problem[2] == '\\' || problem[2] == '/'));
+    return colon && path ? kb_strndup(problem, (size_t)(colon - problem)) : strdup(root);
 }
 
 static void unreadable(cli_outcome *o, const char *problem, const char *file)
@@ -71,7 +114,9 @@ static int gather(const cli_target_opts *t, cli_outcome *o)
             o->code = EXIT_USAGE;
             o->message = strdup(err.msg);
         } else {
-            unreadable(o, err.msg, t->software);
+            char *file = t->software ? strdup(t->software) : t->root ? tree_error_file(err.msg, t->root) : NULL;
+            unreadable(o, err.msg, file);
+            free(file);
         }
         return -1;
     }

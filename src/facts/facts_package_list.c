@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "facts_internal.h"
 #include "kbaudit/buf.h"
@@ -204,6 +205,37 @@ static void unknown_pending(kb_facts *f)
     }
 }
 
+/* The qfe text must be of the host the systeminfo text is of: a mixed-up file would make an
+ * unpatched host look patched. Host names are compared ASCII-case-insensitively, as Windows
+ * does; when either text names none the two cannot be matched, which the reader is told. */
+static int match_hosts(kb_facts *f, const sysinfo_doc *d, const sysinfo_qfe *q, const char *si_path,
+                       const char *qfe_path, kb_error *err)
+{
+    if (q->other_host.value)
+        return kb_error_set(err, KB_ERR_FORMAT, "%s: lines %zu and %zu: the qfe text names two hosts, \"%s\" and "
+                                                "\"%s\" (%s): give the text of one host", qfe_path, q->host.line,
+                            q->other_host.line, q->host.value, q->other_host.value, q->other_host.label);
+    const char *si = d->host_name.value, *qh = q->host.value;
+    /* qfe text in an OEM code page is read as CP437 (its HotFixIDs are ASCII): a non-ASCII
+     * letter of the host name may then be another letter, so such names are not compared */
+    bool guessed = false;
+    for (const char *p = qh; p && *p && strcmp(q->encoding, "cp437") == 0; p++)
+        guessed |= (unsigned char)*p >= 0x80;
+    if (si && *si && qh && !guessed) {
+        if (strcasecmp(si, qh) == 0)
+            return 0;
+        return kb_error_set(err, KB_ERR_FORMAT, "%s: line %zu: the qfe text is of host \"%s\" (%s), but %s: line "
+                                                "%zu: \"%s\" is \"%s\": not the same host (a mixed-up file?)",
+                            qfe_path, q->host.line, qh, q->host.label, si_path, d->host_name.line,
+                            d->host_name.label, si);
+    }
+    facts_warn(f, "%s and %s: the two texts could not be matched to one host: %s", si_path, qfe_path,
+               guessed ? "the qfe text's host name is in an OEM code page kbaudit cannot tell for certain"
+               : si && *si ? "the qfe text names none (no CSName or Source)"
+               : qh ? "the systeminfo text has no Host Name line" : "neither names one");
+    return 0;
+}
+
 int facts_gather_package_list(const char *systeminfo_path, const char *qfe_path, kb_facts *f, kb_error *err)
 {
     memset(f, 0, sizeof *f);
@@ -222,7 +254,9 @@ int facts_gather_package_list(const char *systeminfo_path, const char *qfe_path,
     f->list.encoding = d.encoding, f->list.format = d.format, f->list.language = d.language;
     f->list.qfe_encoding = qfe_path ? q.encoding : NULL, f->list.qfe_format = qfe_path ? q.format : NULL;
     f->list.placeholders = d.hotfixes.placeholders + q.hotfixes.placeholders;
-    int r = read_version(f, &d, systeminfo_path, err);
+    int r = qfe_path ? match_hosts(f, &d, &q, systeminfo_path, qfe_path, err) : 0;
+    if (r == 0)
+        r = read_version(f, &d, systeminfo_path, err);
     if (r == 0) {
         f->product_name.value = clean_product(d.os_name.value);
         f->product_name.source = source_of(systeminfo_path, d.os_name.line, d.os_name.label);

@@ -1,20 +1,26 @@
 /* The hotfix lists of WMI's Win32_QuickFixEngineering as admins save them: `wmic qfe list
  * full` (Key=Value records), `wmic qfe` (a table), `Get-HotFix | Format-List` ("Key : Value"
  * records), Get-HotFix's default table, and CSV (Export-Csv / ConvertTo-Csv). The property
- * names are WMI's and not localized; only the HotFixID column or field is read. */
+ * names are WMI's and not localized; the HotFixID column or field is read, and the host name
+ * (CSName, or Source: the alias Get-HotFix shows for it) so the caller can check that the
+ * text is of the host it means. */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sysinfo_internal.h"
 
 static const char hotfixid[] = "HotFixID";
+/* CSName first: when a record or header has both, they are the same value */
+static const char *const host_keys[] = {"CSName", "Source"};
 
-/* LINE (blanks trimmed) is "HotFixID" SEP value; *v is the value. */
-static bool keyed(const char *line, size_t len, char sep, const char **v, size_t *vlen)
+/* LINE (blanks trimmed) is KEY SEP value; *v is the value. */
+static bool keyed(const char *line, size_t len, const char *key, char sep, const char **v, size_t *vlen)
 {
     sysinfo_trim(&line, &len);
-    size_t n = sizeof hotfixid - 1, k = n;
-    if (len < n || strncasecmp(line, hotfixid, n) != 0)
+    size_t n = strlen(key), k = n;
+    if (len < n || strncasecmp(line, key, n) != 0)
         return false;
     while (k < len && line[k] == ' ')
         k++;
@@ -25,18 +31,43 @@ static bool keyed(const char *line, size_t len, char sep, const char **v, size_t
     return true;
 }
 
+/* A host name V of LINE: kept when it is the first, or the first that differs from it. */
+static int note_host(sysinfo_qfe *q, const char *v, size_t vlen, size_t line, const char *label, const char *name,
+                     kb_error *err)
+{
+    sysinfo_trim(&v, &vlen);
+    if (vlen == 0 || q->other_host.value != NULL)
+        return 0;
+    sysinfo_field *f = &q->host;
+    if (f->value != NULL) {
+        if (strlen(f->value) == vlen && strncasecmp(f->value, v, vlen) == 0)
+            return 0;
+        f = &q->other_host;
+    }
+    if ((f->value = kb_strndup(v, vlen)) == NULL)
+        return kb_error_set(err, KB_ERR_NOMEM, "%s: line %zu: out of memory", name, line);
+    f->line = line;
+    f->label = label;
+    return 0;
+}
+
 /* Key=Value or Key : Value records: every HotFixID line is one update. */
 static int parse_records(sysinfo_qfe *q, sysinfo_lines *l, char sep, const char *name, kb_error *err)
 {
     const char *line, *v;
     size_t len, vlen, found = 0;
     int r;
-    while ((r = sysinfo_next_line(l, name, &line, &len, err)) == 1)
-        if (keyed(line, len, sep, &v, &vlen)) {
+    while ((r = sysinfo_next_line(l, name, &line, &len, err)) == 1) {
+        if (keyed(line, len, hotfixid, sep, &v, &vlen)) {
             found++;
             if (sysinfo_add_hotfix(&q->hotfixes, name, v, vlen, l->number, err) != 0)
                 return -1;
         }
+        for (size_t i = 0; i < sizeof host_keys / sizeof host_keys[0]; i++)
+            if (keyed(line, len, host_keys[i], sep, &v, &vlen) &&
+                note_host(q, v, vlen, l->number, host_keys[i], name, err) != 0)
+                return -1;
+    }
     if (r < 0)
         return -1;
     if (found == 0)
@@ -64,39 +95,63 @@ static size_t chars(const char *s, size_t len)
     return c;
 }
 
-/* A table: the header names the columns, padded to their width; the HotFixID column runs from
- * its title to the next title. A line of dashes under the header (Get-HotFix) is skipped. */
+/* A table column: it runs from its title to the next title, in characters (*width huge for
+ * the last). False when the header has no such title. */
+static bool column(const char *hdr, size_t hlen, const char *title, size_t *start, size_t *width)
+{
+    size_t n = strlen(title);
+    for (size_t i = 0; i + n <= hlen; i++)
+        if ((i == 0 || hdr[i - 1] == ' ') && strncasecmp(hdr + i, title, n) == 0 && (i + n == hlen || hdr[i + n] == ' ')) {
+            size_t stop = i + n;
+            while (stop < hlen && hdr[stop] == ' ')
+                stop++;
+            *start = chars(hdr, i);
+            *width = stop < hlen ? chars(hdr + i, stop - i) : (size_t)-1 / 2;
+            return true;
+        }
+    return false;
+}
+
+/* The cell of LINE in the column at START (characters) WIDTH wide. */
+static const char *cell_at(const char *line, size_t len, size_t start, size_t width, size_t *n)
+{
+    size_t b = byte_at(line, len, start);
+    *n = byte_at(line + b, len - b, width);
+    return line + b;
+}
+
+/* A table: the header names the columns, padded to their width. A line of dashes under the
+ * header (Get-HotFix) is skipped. */
 static int parse_table(sysinfo_qfe *q, sysinfo_lines *l, const char *hdr, size_t hlen, const char *name,
                        kb_error *err)
 {
-    const char *at = NULL;
-    for (size_t i = 0; i + sizeof hotfixid - 1 <= hlen; i++)
-        if ((i == 0 || hdr[i - 1] == ' ') && strncasecmp(hdr + i, hotfixid, sizeof hotfixid - 1) == 0 &&
-            (i + sizeof hotfixid - 1 == hlen || hdr[i + sizeof hotfixid - 1] == ' ')) {
-            at = hdr + i;
-            break;
-        }
-    if (at == NULL)
+    size_t start, width, hstart = 0, hwidth = 0;
+    if (!column(hdr, hlen, hotfixid, &start, &width))
         return kb_error_set(err, KB_ERR_FORMAT, "%s: line %zu: not wmic qfe or Get-HotFix output: no HotFixID field, "
                                                 "column or CSV title", name, l->number);
-    size_t start = chars(hdr, (size_t)(at - hdr)), stop = (size_t)(at - hdr) + sizeof hotfixid - 1;
-    while (stop < hlen && hdr[stop] == ' ')
-        stop++;
-    size_t width = stop < hlen ? chars(at, (size_t)(hdr + stop - at)) : (size_t)-1 / 2;
-    const char *line;
-    size_t len;
+    const char *hlabel = NULL;
+    for (size_t i = 0; i < sizeof host_keys / sizeof host_keys[0] && hlabel == NULL; i++)
+        if (column(hdr, hlen, host_keys[i], &hstart, &hwidth))
+            hlabel = host_keys[i];
+    const char *line, *c;
+    size_t len, n;
     int r;
     while ((r = sysinfo_next_line(l, name, &line, &len, err)) == 1) {
         if (len == 0)
             continue;
         const char *p = line;
-        size_t n = len;
-        sysinfo_trim(&p, &n);
-        if (n > 0 && strspn(p, "- ") >= n)   /* the dashes under Get-HotFix's titles */
+        size_t pn = len;
+        sysinfo_trim(&p, &pn);
+        if (pn > 0 && strspn(p, "- ") >= pn)   /* the dashes under Get-HotFix's titles */
             continue;
-        size_t b = byte_at(line, len, start), e = b + byte_at(line + b, len - b, width);
-        if (sysinfo_add_hotfix(&q->hotfixes, name, line + b, e - b, l->number, err) != 0)
+        c = cell_at(line, len, start, width, &n);
+        if (sysinfo_add_hotfix(&q->hotfixes, name, c, n, l->number, err) != 0)
             return -1;
+        if (hlabel) {
+            c = cell_at(line, len, hstart, hwidth, &n);
+            if (note_host(q, c, n, l->number, hlabel, name, err) != 0)
+                return -1;
+        }
     }
     return r < 0 ? -1 : 0;
 }
@@ -105,16 +160,23 @@ static int parse_csv(sysinfo_qfe *q, sysinfo_lines *l, const char *hdr, size_t h
                      kb_error *err)
 {
     kb_buf cell = KB_BUF_INIT;
-    size_t pos = 0, col = 0, hline = l->number;
+    size_t pos = 0, i = 0, col = SIZE_MAX, hcol = SIZE_MAX, hline = l->number;
+    const char *hlabel = NULL;
     int r;
-    bool found = false;
-    while (!found && (r = sysinfo_csv_cell(hdr, hlen, &pos, &cell, name, hline, err)) == 1)
-        found = strcasecmp(cell.data, hotfixid) == 0 || !++col;
-    if (!found) {
+    while ((r = sysinfo_csv_cell(hdr, hlen, &pos, &cell, name, hline, err)) == 1) {
+        if (col == SIZE_MAX && strcasecmp(cell.data, hotfixid) == 0)
+            col = i;
+        for (size_t k = 0; k < sizeof host_keys / sizeof host_keys[0]; k++)   /* CSName before Source */
+            if (strcasecmp(cell.data, host_keys[k]) == 0 && (hlabel == NULL || k == 0))
+                hcol = i, hlabel = host_keys[k];
+        i++;
+    }
+    if (r < 0 || col == SIZE_MAX) {
         kb_buf_free(&cell);
         return r < 0 ? -1 : kb_error_set(err, KB_ERR_FORMAT, "%s: line %zu: the CSV header has no HotFixID column",
                                          name, hline);
     }
+    size_t last = hcol != SIZE_MAX && hcol > col ? hcol : col;
     const char *line;
     size_t len;
     while ((r = sysinfo_next_line(l, name, &line, &len, err)) == 1) {
@@ -122,17 +184,24 @@ static int parse_csv(sysinfo_qfe *q, sysinfo_lines *l, const char *hdr, size_t h
             continue;
         pos = 0;
         size_t c = 0;
-        while ((r = sysinfo_csv_cell(line, len, &pos, &cell, name, l->number, err)) == 1 && c < col)
+        bool got = false;
+        while (c <= last && (r = sysinfo_csv_cell(line, len, &pos, &cell, name, l->number, err)) == 1) {
+            if (c == col && sysinfo_add_hotfix(&q->hotfixes, name, cell.data, cell.len, l->number, err) != 0)
+                r = -1;
+            got |= c == col;
+            if (r > 0 && c == hcol && note_host(q, cell.data, cell.len, l->number, hlabel, name, err) != 0)
+                r = -1;
+            if (r < 0)
+                break;
             c++;
+        }
         if (r < 0)
             break;
-        if (r == 0) {
+        if (!got) {
             r = kb_error_set(err, KB_ERR_FORMAT, "%s: line %zu: %zu cells: no HotFixID (column %zu of the header on "
                                                  "line %zu)", name, l->number, c, col + 1, hline);
             break;
         }
-        if ((r = sysinfo_add_hotfix(&q->hotfixes, name, cell.data, cell.len, l->number, err)) != 0)
-            break;
     }
     kb_buf_free(&cell);
     return r < 0 ? -1 : 0;
@@ -210,6 +279,8 @@ int sysinfo_parse_qfe(const char *name, const uint8_t *data, size_t n, sysinfo_q
 void sysinfo_qfe_free(sysinfo_qfe *q)
 {
     sysinfo_hotfixes_free(&q->hotfixes);
+    free(q->host.value);
+    free(q->other_host.value);
     memset(q, 0, sizeof *q);
 }
 

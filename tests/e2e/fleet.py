@@ -217,6 +217,33 @@ check(r.returncode == 1 and [d["verdict"] for d in docs] == ["compliant", "not-c
       and [d["evidence"]["kind"] for d in docs][1:] == ["package-list", "package-list"],
       f"--root and two systeminfo targets: {r.returncode} {[(d['verdict'], d['evidence']) for d in docs]}")
 
+# --- the exit-3 document (docs/json-output.md "When the evidence is unreadable"; review R6) ---
+# a tree whose SOFTWARE hive cannot be opened: one error, about that hive (the tree open stops
+# there, SYSTEM is not examined), its file the hive, the decimal offset the message names
+both = os.path.join(work, "both-corrupt")
+shutil.rmtree(both, ignore_errors=True)
+shutil.copytree(root_of("x64-corrupt-system"), both, symlinks=True)
+hive = os.path.join(both, "Windows", "System32", "config", "SOFTWARE")
+shutil.copy(os.path.join(root_of("corrupt-software"), "Windows", "System32", "config", "SOFTWARE"), hive)
+r = run("--root", both, "--format", "json")
+d = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+errs = d.get("errors", [])
+check(r.returncode == 3 and len(errs) == 1 and errs[0]["file"] == os.path.realpath(hive) and errs[0]["offset"] == 0
+      and "hives" not in d and "host" not in d, f"tree with a corrupt SOFTWARE and SYSTEM: {r.returncode} {d}")
+# a tree without a Windows folder: the file is the root the message names
+r = run("--root", root_of("missing-software"), "--format", "json")
+errs = json.loads(r.stdout)["errors"] if r.stdout.startswith("{") else []
+check(r.returncode == 3 and [e["file"] for e in errs] == [os.path.realpath(root_of("missing-software"))],
+      f"tree without SOFTWARE: file {[e['file'] for e in errs]}")
+# systeminfo text: "line 2 (offset 24)" gives offset 24
+nul = os.path.join(work, "nul-systeminfo.txt")
+with open(nul, "wb") as f:
+    f.write(b"Host Name: A\r\nOS Name: x\0\r\n")
+r = run("--systeminfo", nul, "--format", "json")
+errs = json.loads(r.stdout)["errors"] if r.stdout.startswith("{") else []
+check(r.returncode == 3 and [(e["file"], e["offset"]) for e in errs] == [(nul, 24)] and "(offset 24)" in r.stderr,
+      f"systeminfo NUL: {r.returncode} {errs}")
+
 def read_pty(master, slave):
     """Everything the finished child wrote to the pseudo-terminal."""
     os.close(slave)

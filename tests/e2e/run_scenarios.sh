@@ -65,8 +65,10 @@ assert d["errors"] and all(set(e) == {"file", "key", "offset", "problem"} for e 
 # the first problem is the one standard error names (its control characters escaped there)
 assert d["errors"][0]["problem"].replace("\x00", "") and d["verdict_reason"].startswith("evidence unreadable: ")
 assert d["verdict_reason"] in err or "\\x" in err, (d["verdict_reason"], err)
+# every scenario is a tree: the file is the hive the problem is in, or the root (review R6)
+assert "hives" not in d and "host" not in d, sorted(d)
 for e in d["errors"]:
-    assert e["file"] is None or e["file"] in e["problem"], e
+    assert e["file"] and e["file"] in e["problem"], e
 PY
             then
                 echo "FAIL $name: no valid JSON document for exit 3"; fails=$((fails + 1)); continue

@@ -25,10 +25,13 @@ problems = []
 SERVER_STD = "Microsoft Windows Server 2008 Standard"
 
 
-def convert(name, encoding):
-    """FIX/name as text, written to OUT in ENCODING (CRLF line ends except for plain utf-8)."""
+def convert(name, encoding, host=None):
+    """FIX/name as text, written to OUT in ENCODING (CRLF line ends except for plain utf-8);
+    HOST replaces the fixtures' host name SRV2K8."""
     with open(os.path.join(FIX, name), encoding="utf-8") as f:
         text = f.read()
+    if host:
+        text = text.replace("SRV2K8", host)
     if encoding != "utf-8":
         text = text.replace("\n", "\r\n")
     codec = {"utf-16le+bom": "utf-16le", "utf-8+bom": "utf-8"}.get(encoding, encoding)
@@ -37,7 +40,7 @@ def convert(name, encoding):
         data = b"\xff\xfe" + data
     elif encoding == "utf-8+bom":
         data = b"\xef\xbb\xbf" + data
-    path = os.path.join(OUT, f"{encoding}-{name}")
+    path = os.path.join(OUT, f"{encoding}-{'host-' if host else ''}{name}")
     with open(path, "wb") as f:
         f.write(data)
     return path
@@ -130,11 +133,39 @@ for name, encodings, code, verdict, product, arch, reqs in fixtures:
 nohotfix = convert("en-6003-nohotfix.txt", "utf-8")
 audit("no hotfix list, no qfe", nohotfix, code=1, verdict="not-compliant",
       reqs={"ssu": "missing", "sha2": "missing", "rollup": "missing"})
+# the wmic qfe table's CSName is "SRVÄÖÜ": the systeminfo text names it in other case
+nohotfix_umlaut = convert("en-6003-nohotfix.txt", "utf-8", host="srvÄÖÜ")
 for q, enc in [("qfe-list-full.txt", "utf-16le+bom"), ("qfe-table.txt", "utf-16le+bom"), ("qfe-table.txt", "cp850"),
                ("gethotfix-list.txt", "utf-8"), ("gethotfix-table.txt", "utf-16le+bom"), ("gethotfix.csv", "utf-8"),
                ("gethotfix.csv", "utf-8+bom")]:
-    audit(f"qfe {q} as {enc}", nohotfix, qfe=convert(q, enc), code=1, verdict="inconclusive", product=SERVER_STD,
-          reqs={"ssu": "satisfied", "sha2": "satisfied", "rollup": "satisfied"})
+    audit(f"qfe {q} as {enc}", nohotfix_umlaut if q == "qfe-table.txt" else nohotfix, qfe=convert(q, enc), code=1,
+          verdict="inconclusive", product=SERVER_STD, reqs={"ssu": "satisfied", "sha2": "satisfied", "rollup": "satisfied"})
+
+# R4 (review): the qfe text must be of the systeminfo text's host
+def host_check(label, si, qfe, code, needles, absent=()):
+    rc, out, err = run(["audit", "--systeminfo", si, "--qfe", qfe])
+    text = out + err
+    missing = [n for n in needles if n not in text] + [f"no {n!r}" for n in absent if n in text]
+    if rc != code or missing:
+        problems.append(f"{label}: exit {rc} (want {code}), missing {missing}: {text.strip()[:300]!r}")
+    print(f"  {label}: exit {rc}: {err.strip()[:200]}")
+
+
+other = convert("en-6003-all.txt", "utf-8")   # Host Name: SRV2K8SP2
+for q, enc, line, label in [("qfe-list-full.txt", "utf-8", 4, "CSName"), ("qfe-table.txt", "utf-16le+bom", 2, "CSName"),
+                            ("gethotfix-list.txt", "utf-8", 3, "Source"), ("gethotfix-table.txt", "utf-8", 4, "Source"),
+                            ("gethotfix.csv", "utf-8", 3, "CSName")]:
+    qp = convert(q, enc)
+    host_check(f"qfe {q} of another host", other, qp, 3,
+               [other, qp, f"line {line}", label, "SRV2K8SP2", "not the same host"])
+host_check("qfe naming two hosts", nohotfix, convert("qfe-two-hosts.txt", "utf-8"), 3,
+           ["lines 4 and 10", "names two hosts", '"SRV2K8"', '"SRV2K8B"'])
+host_check("qfe host in other case", nohotfix, convert("qfe-list-full.txt", "utf-8", host="srv2k8"), 1, ["INCONCLUSIVE"],
+           absent=["could not be matched", "not the same host"])
+host_check("qfe naming no host", nohotfix, convert("qfe-no-host.txt", "utf-8"), 1,
+           ["could not be matched to one host", "names none"])
+host_check("systeminfo naming no host", convert("en-6003-nohotfix.txt", "utf-8", host="\n"),
+           convert("qfe-list-full.txt", "utf-8"), 1, ["could not be matched", "no Host Name line"])
 audit("qfe CSV without #TYPE, rollup absent", nohotfix, qfe=convert("gethotfix-notype-other.csv", "utf-8"), code=1,
       verdict="not-compliant", reqs={"rollup": "missing", "ssu": "satisfied"})
 bare = convert("en-6003-bare-file1.txt", "utf-8")

@@ -290,6 +290,53 @@ static void test_qfe_forms(void **state)
     sysinfo_qfe_free(&q);
 }
 
+static void assert_host(const sysinfo_field *f, const char *value, size_t line, const char *label)
+{
+    assert_non_null(f->value);
+    assert_string_equal(f->value, value);
+    assert_int_equal(f->line, line);
+    assert_string_equal(f->label, label);
+}
+
+/* The host name each qfe form carries (CSName, or Get-HotFix's Source); a second host is kept
+ * with its line, a later one or one in other case is not; none gives NULL. */
+static void test_qfe_host(void **state)
+{
+    (void)state;
+    sysinfo_qfe q = qfe_ok("\r\n\r\nCaption=x\r\nCSName=SRV1\r\nHotFixID=KB4493730\r\n\r\nCSName=srv1\r\n"
+                           "HotFixID=KB4474419\r\n\r\nCSName=SRV2\r\nHotFixID=KB4493471\r\n\r\nCSName=SRV3\r\n"
+                           "HotFixID=KB1\r\n", "wmic-list");
+    assert_host(&q.host, "SRV1", 4, "CSName");
+    assert_host(&q.other_host, "SRV2", 10, "CSName");
+    sysinfo_qfe_free(&q);
+    q = qfe_ok("Caption                   CSName     HotFixID   InstalledBy\n"
+               "http://x/?kbid=4493730    SRVÄÖ      KB4493730  NT-AUTORITÄT\\SYSTEM\n"
+               "                          srvÄÖ      KB4474419\n", "wmic-table");
+    assert_host(&q.host, "SRVÄÖ", 2, "CSName");
+    assert_null(q.other_host.value);
+    sysinfo_qfe_free(&q);
+    q = qfe_ok("\nSource        Description      HotFixID      InstalledBy          InstalledOn\n"
+               "------        -----------      --------      -----------          -----------\n"
+               "SRV1          Update           KB4493730     NT AUTHORITY\\SYSTEM  4/10/2019 12:00:00 AM\n"
+               "SRV9          Update           KB4474419     NT AUTHORITY\\SYSTEM  4/10/2019 12:00:00 AM\n", "table");
+    assert_host(&q.host, "SRV1", 4, "Source");
+    assert_host(&q.other_host, "SRV9", 5, "Source");
+    sysinfo_qfe_free(&q);
+    q = qfe_ok("\n\nSource      : SRV1\nHotFixID    : KB4493471\n\nCSName      : SRV1\nHotFixID    : KB4474419\n",
+               "format-list");
+    assert_host(&q.host, "SRV1", 3, "Source");
+    assert_null(q.other_host.value);
+    sysinfo_qfe_free(&q);
+    /* CSV: CSName is read even after a Source column and past the HotFixID one */
+    q = qfe_ok("\"Source\",\"HotFixID\",\"CSName\"\n\"\",\"KB4493730\",\"SRV1\"\n", "csv");
+    assert_host(&q.host, "SRV1", 2, "CSName");
+    sysinfo_qfe_free(&q);
+    q = qfe_ok("HotFixID   \nKB4493730  \n", "table");   /* wmic qfe get HotFixID */
+    assert_null(q.host.value);
+    assert_int_equal(q.host.line, 0);
+    sysinfo_qfe_free(&q);
+}
+
 static void test_qfe_errors(void **state)
 {
     (void)state;
@@ -317,7 +364,7 @@ int main(void)
         cmocka_unit_test(test_english_list),   cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_oem_code_pages), cmocka_unit_test(test_other_languages),
         cmocka_unit_test(test_csv_form),       cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_too_many_rows),  cmocka_unit_test(test_qfe_forms),
+        cmocka_unit_test(test_too_many_rows),  cmocka_unit_test(test_qfe_forms), cmocka_unit_test(test_qfe_host),
         cmocka_unit_test(test_qfe_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
