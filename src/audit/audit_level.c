@@ -464,8 +464,8 @@ static void esu_tail(audit_ctx *c)
     }
     char d1[16], d2[16], d3[16];
     if (newest && db_newest && kbdb_date_cmp(newest->date, db_newest->date) < 0)
-        audit_warn(c, "the newest update installed is KB%u (%s), older than the newest in the database, KB%u (%s)",
-                   newest->kb, audit_date(newest->date, d1), db_newest->kb, audit_date(db_newest->date, d2));
+        audit_warn(c, "the newest update %s is KB%u (%s), older than the newest in the database, KB%u (%s)",
+                   r->package_list ? "listed" : "installed", newest->kb, audit_date(newest->date, d1), db_newest->kb, audit_date(db_newest->date, d2));
     if (r->esu_updates_missing) {
         const audit_esu_month *a = &r->esu_months[0], *b = &r->esu_months[r->esu_updates_missing - 1];
         audit_warn(c, "%zu newer month(s) need an Extended Security Updates licence: %s (rollup KB%u) to %s "

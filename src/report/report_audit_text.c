@@ -357,7 +357,9 @@ static void esu_section(text_out *t, const audit_result *r)
     fputs("\nESU:\n", t->fp);
     if (r->newest_installed_kb) {
         const char *date = report_date(r->newest_installed_date, d);
-        fprintf(t->fp, "  newest update installed   %s%s%s%s\n", report_kb(r->newest_installed_kb, kb),
+        /* a package list shows what is listed, not what is installed */
+        fprintf(t->fp, "  newest update %s   %s%s%s%s\n", r->package_list ? "listed   " : "installed",
+                report_kb(r->newest_installed_kb, kb),
                 date ? " (" : "", date ? date : "", date ? ")" : "");
     }
     if (r->newest_db_kb) {
