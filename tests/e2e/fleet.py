@@ -17,6 +17,7 @@ usage: fleet.py KBAUDIT SCENARIO_SRC BUILT_DIR WORK
 """
 import json
 import os
+import re
 import pty
 import shutil
 import subprocess
@@ -266,22 +267,35 @@ with open(few, "w") as f:
     f.write("\n".join([by_code[0]] * 6) + "\n")
 r = run("--targets", few, "--format", "jsonl")
 check(r.returncode == 0 and r.stderr == "", f"no terminal: nothing on standard error ({r.stderr!r})")
-master, slave = pty.openpty()
-p = subprocess.run([kbaudit, "audit", "--targets", few, "--format", "jsonl"], stdout=subprocess.DEVNULL,
-                   stderr=slave)
-seen = read_pty(master, slave)
-check(p.returncode == 0 and b"6 of 6 done" in seen and b"\r" in seen
-      and b"0 of 6 done; waiting for " + by_code[0].encode()[:40] in seen, f"progress on a terminal: {seen[:200]!r}")
-# standard output on the same terminal: the progress line is cleared before each report line,
-# never glued to it ("1 of 6: hostAhostB: NOT COMPLIANT" was)
-import re
-master, slave = pty.openpty()
-p = subprocess.run([kbaudit, "audit", "--targets", few, "-q"], stdout=slave, stderr=slave)
-seen = read_pty(master, slave)
-segments = seen.split(b"\r\x1b[K")
-glued = [g for g in segments if re.match(rb"\d+ of \d+", g) and b"\n" in g]
-check(p.returncode == 0 and len(segments) > 6 and not glued and seen.count(b"COMPLIANT") >= 6,
-      f"progress and output on one terminal: {glued[:2]!r} {seen[:300]!r}")
+
+
+def open_pty():
+    """A pseudo-terminal, or None where the machine cannot make one (a chroot without
+    /dev/pts, as fresh-machine.sh's): the terminal checks are then skipped, said so."""
+    try:
+        return pty.openpty()
+    except OSError as e:
+        print(f"SKIP the progress checks on a terminal: this machine cannot make a pseudo-terminal ({e})")
+        return None
+
+
+terminal = open_pty()
+if terminal:
+    master, slave = terminal
+    p = subprocess.run([kbaudit, "audit", "--targets", few, "--format", "jsonl"], stdout=subprocess.DEVNULL,
+                       stderr=slave)
+    seen = read_pty(master, slave)
+    check(p.returncode == 0 and b"6 of 6 done" in seen and b"\r" in seen
+          and b"0 of 6 done; waiting for " + by_code[0].encode()[:40] in seen, f"progress on a terminal: {seen[:200]!r}")
+    # standard output on the same terminal: the progress line is cleared before each report line,
+    # never glued to it ("1 of 6: hostAhostB: NOT COMPLIANT" was)
+    master, slave = pty.openpty()
+    p = subprocess.run([kbaudit, "audit", "--targets", few, "-q"], stdout=slave, stderr=slave)
+    seen = read_pty(master, slave)
+    segments = seen.split(b"\r\x1b[K")
+    glued = [g for g in segments if re.match(rb"\d+ of \d+", g) and b"\n" in g]
+    check(p.returncode == 0 and len(segments) > 6 and not glued and seen.count(b"COMPLIANT") >= 6,
+          f"progress and output on one terminal: {glued[:2]!r} {seen[:300]!r}")
 
 # --- usage errors (exit 2, nothing on standard output) ------------------------------------
 bad = os.path.join(work, "bad-targets.txt")
