@@ -23,15 +23,7 @@ import mkscenario  # noqa: E402  (_tree_times / _restore_times: the copy must no
 kbaudit, tree, work = sys.argv[1:4]
 exe = sys.argv[sys.argv.index("--exe") + 1] if "--exe" in sys.argv else None
 WINE = os.environ.get("KBAUDIT_WINE") or "wine"   # the build's wine (cmake/KbauditWine.cmake)
-problems = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        problems.append(what)
+from checklist import check, finish  # noqa: E402
 
 
 def as_user():
@@ -119,7 +111,4 @@ for label, cmd, rootarg, env in runs():
         subprocess.run(prefix_cmd + ["wineserver", "-k"], env=env, capture_output=True)
 
 shutil.rmtree(work, ignore_errors=True)
-for p in problems:
-    print("FAIL", p)
-print(f"{checks} checks, {len(problems)} failed")
-sys.exit(1 if problems else 0)
+finish()

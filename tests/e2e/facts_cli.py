@@ -15,15 +15,8 @@ import subprocess
 import sys
 
 kbaudit, tree, work = sys.argv[1:4]
-problems = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        problems.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checklist import check, finish  # noqa: E402
 
 
 def run(*args):
@@ -131,8 +124,6 @@ for cmd in ("facts", "audit"):
     check(r.returncode == 3 and "\x1b" not in r.stderr and r.stderr.count("\n") == 1 and
           "evil\\x1b[31m\\x0aname" in r.stderr, f"{cmd}: hostile file name in the error: {r.stderr!r}")
 
-for p in problems:
-    print("FAIL", p)
 # --- --live reads a running Windows system: outside the Windows build a usage error (exit 2)
 # that says where to run it; combined with another target, a usage error everywhere ---
 for cmd in ("facts", "audit"):
@@ -144,5 +135,4 @@ for cmd in ("facts", "audit"):
     r = run(cmd, "--live", "--software", hive)
     check(r.returncode == 2 and "cannot be combined" in r.stderr, f"{cmd} --live --software: {r.returncode} {r.stderr!r}")
 
-print(f"{checks} checks, {len(problems)} failed")
-sys.exit(1 if problems else 0)
+finish()

@@ -25,15 +25,8 @@ import sys
 import time
 
 kbaudit, src, built, work = sys.argv[1:5]
-problems = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        problems.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checklist import check, finish  # noqa: E402
 
 
 def run(*args, stdin=None):
@@ -367,7 +360,4 @@ for data, code in ((b"\xef\xbb\xbf# fleet list\r\n" + by_code[0].encode() + b"\r
     if data[:2] == b"\xff\xfe":
         check("UTF-16" in r.stderr, f"a UTF-16 targets file is named as such: {r.stderr!r}")
 
-for p in problems:
-    print("FAIL", p)
-print(f"{checks} checks, {len(problems)} failed")
-sys.exit(1 if problems else 0)
+finish()

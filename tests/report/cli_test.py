@@ -19,15 +19,8 @@ import sys
 
 kbaudit, src, work, xmllint = sys.argv[1:5]
 fixtures = os.path.join(src, "tests", "fixtures", "report")
-problems = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        problems.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checklist import check, finish  # noqa: E402
 
 
 def run(*args, env=None):
@@ -198,7 +191,4 @@ if have_pty:
         code, text = run_tty("audit", "--software", hive, *args, env=env)
         check(text and "\x1b" not in text, f"no colour with {env or args}")
 
-for p in problems:
-    print("FAIL", p)
-print(f"{checks} checks, {len(problems)} failed")
-sys.exit(1 if problems else 0)
+finish()

@@ -17,15 +17,7 @@ import mkscenario  # noqa: E402  (_tree_times / _restore_times: the copy must no
 
 exe, tree, work = sys.argv[1:4]
 WINE = os.environ.get("KBAUDIT_WINE") or "wine"   # the build's wine (cmake/KbauditWine.cmake)
-problems = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        problems.append(what)
+from checklist import check, finish  # noqa: E402
 
 
 if shutil.which("script") is None or shutil.which(WINE) is None:
@@ -122,7 +114,4 @@ check(not any(":" in n for n in os.listdir(os.path.join(root, "Windows", "System
       "-o HIVE:stream left a file beside the hive")
 
 subprocess.run(["wineserver", "-k"], env=env)
-for p in problems:
-    print("FAIL", p)
-print(f"{checks} checks, {len(problems)} failed")
-sys.exit(1 if problems else 0)
+finish()

@@ -20,15 +20,8 @@ import sys
 here = os.path.dirname(os.path.abspath(__file__))
 kbaudit, tree, work = sys.argv[1:4]
 WINE = os.environ.get("KBAUDIT_WINE") or "wine"   # the build's wine (cmake/KbauditWine.cmake)
-problems = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        problems.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checklist import check, finish  # noqa: E402
 
 
 for tool in (WINE, "wineserver", "x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc"):
@@ -109,7 +102,4 @@ check(rc == 0 and called(log) == ["a.msu", "b.msu", "h.msu", "e.msu"], f"run 4: 
 check("every step done" in out, f"run 4: no final line: {out!r}")
 
 subprocess.run(["wineserver", "-k"], env=env)
-for p in problems:
-    print("FAIL", p)
-print(f"{checks} checks, {len(problems)} failed")
-sys.exit(1 if problems else 0)
+finish()
